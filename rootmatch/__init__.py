@@ -1,0 +1,71 @@
+"""rootmatch: matchmaking for the Busan Root-Industry Comprehensive Support Center.
+
+It links firms, institutes and support programs in a hub network and recommends to small
+root-industry firms the partners worth working with and the programs they are eligible for,
+ranked, scored and explained.
+"""
+
+from __future__ import annotations
+
+from . import catalog, rules
+from .catalog import Catalog
+from .entities import Firm, Institute, Participation, Population, Program, SupportCenter
+from .exceptions import (
+    DataError,
+    ModelFormatError,
+    NotFittedError,
+    RootmatchError,
+    UnknownEntityError,
+    UnknownLabelError,
+    ValidationError,
+)
+from .rules import EligibilityResult, Reason, check_eligibility
+from .table import FirmTable
+from .taxonomy import (
+    District,
+    Funding,
+    InstituteKind,
+    Material,
+    RootTechnology,
+    SupportAxis,
+    TechGroup,
+    Topic,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Catalog",
+    "DataError",
+    "District",
+    "EligibilityResult",
+    "Firm",
+    "FirmTable",
+    "Funding",
+    "Institute",
+    "InstituteKind",
+    "Material",
+    "ModelFormatError",
+    "NotFittedError",
+    "Participation",
+    "Population",
+    "Program",
+    "Reason",
+    "RootTechnology",
+    "RootmatchError",
+    "SupportAxis",
+    "SupportCenter",
+    "TechGroup",
+    "Topic",
+    "UnknownEntityError",
+    "UnknownLabelError",
+    "ValidationError",
+    "__version__",
+    "catalog",
+    "check_eligibility",
+    "rules",
+]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

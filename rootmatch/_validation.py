@@ -1,0 +1,66 @@
+"""Shared checks: random generators, ids, dates. Private."""
+
+from __future__ import annotations
+
+import datetime as dt
+import numbers
+from typing import Union
+
+import numpy as np
+
+from .exceptions import ValidationError
+
+SeedLike = Union[None, int, np.integer, np.random.Generator, np.random.SeedSequence]
+
+__all__ = ["SeedLike", "check_date", "check_rng"]
+
+
+def check_rng(seed: SeedLike | np.random.RandomState = None) -> np.random.Generator:
+    """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    Parameters
+    ----------
+    seed : None, int, numpy.random.Generator, numpy.random.SeedSequence or RandomState
+        ``None`` gives fresh entropy; an int or a SeedSequence a reproducible generator; a
+        Generator is returned as is; a legacy ``RandomState`` seeds a new Generator from it.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> int(check_rng(7).integers(100)) == int(check_rng(7).integers(100))
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed.randint(0, 2**31 - 1, size=4))
+    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(seed, numbers.Integral) and int(seed) < 0:
+            raise ValidationError(f"seed must be >= 0, got {seed!r}", field="seed", value=seed)
+        return np.random.default_rng(seed)  # type: ignore[arg-type]
+    raise ValidationError(
+        f"seed must be None, an int or a numpy.random.Generator, got {seed!r}",
+        field="seed",
+        value=seed,
+    )
+
+
+def check_date(value: object, *, field: str = "on") -> dt.date:
+    """Accept a ``datetime.date`` (not a datetime) or an ISO ``YYYY-MM-DD`` string."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as err:
+            raise ValidationError(
+                f"{field} must be a date YYYY-MM-DD, got {value!r}", field=field, value=value
+            ) from err
+    raise ValidationError(
+        f"{field} must be a datetime.date, got {value!r}", field=field, value=value
+    )

@@ -1,0 +1,514 @@
+"""``FirmTable``: a struct-of-arrays view of many firms.
+
+Every hot path reads these numpy columns; :class:`~rootmatch.entities.Firm` objects are made
+per row on demand. Sets are bit masks (bit ``m.value`` for member ``m``); memberships and
+participations are ragged columns stored CSR-style (``indptr`` plus flat codes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from .entities import SMALL_FIRM_LIMIT, Firm, Participation
+from .exceptions import UnknownEntityError, ValidationError
+from .taxonomy import District, Material, RootTechnology, SupportAxis, Topic, mask_of, members_of
+
+__all__ = ["FirmTable"]
+
+#: Scalar columns: name -> dtype.
+SCALAR_COLUMNS: dict[str, Any] = {
+    "ids": np.str_,
+    "names": np.str_,
+    "tech_mask": np.uint16,
+    "employees": np.int32,
+    "district": np.int8,
+    "founded": np.int16,  # 0 = unknown
+    "workforce_40plus": np.float64,
+    "foreign_share": np.float64,
+    "digital_level": np.int8,
+    "materials_mask": np.uint8,
+    "needs_mask": np.uint8,
+    "topics_mask": np.uint16,
+    "certified": np.bool_,
+    "cluster": np.int16,  # code into cluster_vocab
+}
+_N_TECH = len(RootTechnology)
+
+
+def _bits(mask: NDArray[np.integer], width: int) -> NDArray[np.bool_]:
+    """Multi-hot (n, width) boolean matrix of a bit-mask column."""
+    return ((mask[:, None].astype(np.int64) >> np.arange(width)) & 1).astype(bool)
+
+
+class FirmTable:
+    """Columnar storage of firms.
+
+    Build one with :meth:`from_firms` or :meth:`from_columns`. ``len(table)``, iteration
+    (yields :class:`~rootmatch.Firm`), ``table[firm_id]`` and ``table.ids`` behave as for a
+    mapping of firms in row order; every column is a read-only numpy array.
+
+    Examples
+    --------
+    >>> from rootmatch import Firm, FirmTable
+    >>> t = FirmTable.from_firms([
+    ...     Firm(id="F1", name="A", technologies=["금형"], employees=7, district="사상구"),
+    ...     Firm(id="F2", name="B", technologies=["용접", "열처리"], employees=25,
+    ...          district="강서구")])
+    >>> len(t), t.ids.tolist(), t["F2"].employees
+    (2, ['F1', 'F2'], 25)
+    >>> t.tech_matrix().sum(axis=1).tolist(), t.small().ids.tolist()
+    ([1, 2], ['F1'])
+    """
+
+    __slots__ = (
+        "_order",
+        "certified",
+        "cluster",
+        "cluster_vocab",
+        "digital_level",
+        "district",
+        "employees",
+        "foreign_share",
+        "founded",
+        "ids",
+        "materials_mask",
+        "mem_codes",
+        "mem_indptr",
+        "membership_vocab",
+        "names",
+        "needs_mask",
+        "part_indptr",
+        "part_on",
+        "part_program",
+        "program_vocab",
+        "tech_mask",
+        "topics_mask",
+        "workforce_40plus",
+    )
+
+    ids: NDArray[np.str_]
+    names: NDArray[np.str_]
+    tech_mask: NDArray[np.uint16]
+    employees: NDArray[np.int32]
+    district: NDArray[np.int8]
+    founded: NDArray[np.int16]
+    workforce_40plus: NDArray[np.float64]
+    foreign_share: NDArray[np.float64]
+    digital_level: NDArray[np.int8]
+    materials_mask: NDArray[np.uint8]
+    needs_mask: NDArray[np.uint8]
+    topics_mask: NDArray[np.uint16]
+    certified: NDArray[np.bool_]
+    cluster: NDArray[np.int16]
+    cluster_vocab: tuple[str, ...]
+    membership_vocab: tuple[str, ...]
+    mem_indptr: NDArray[np.int64]
+    mem_codes: NDArray[np.int32]
+    program_vocab: tuple[str, ...]
+    part_indptr: NDArray[np.int64]
+    part_program: NDArray[np.int32]
+    part_on: NDArray[np.datetime64]
+
+    # ---- construction ------------------------------------------------------------------
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        ids: ArrayLike,
+        names: ArrayLike | None = None,
+        tech_mask: ArrayLike,
+        employees: ArrayLike,
+        district: ArrayLike,
+        founded: ArrayLike | None = None,
+        workforce_40plus: ArrayLike | None = None,
+        foreign_share: ArrayLike | None = None,
+        digital_level: ArrayLike | None = None,
+        materials_mask: ArrayLike | None = None,
+        needs_mask: ArrayLike | None = None,
+        topics_mask: ArrayLike | None = None,
+        certified: ArrayLike | None = None,
+        cluster: ArrayLike | None = None,
+        cluster_vocab: Sequence[str] = ("",),
+        membership_vocab: Sequence[str] = (),
+        mem_indptr: ArrayLike | None = None,
+        mem_codes: ArrayLike | None = None,
+        program_vocab: Sequence[str] = (),
+        part_indptr: ArrayLike | None = None,
+        part_program: ArrayLike | None = None,
+        part_on: ArrayLike | None = None,
+        validate: bool = True,
+    ) -> FirmTable:
+        """Build a table straight from columns (the vectorised path synthetic data uses).
+
+        Missing optional columns take the :class:`~rootmatch.Firm` defaults. With
+        ``validate=True`` every column is checked at once and the first bad row is named.
+        """
+        ids_arr = np.asarray(ids, dtype=np.str_)
+        n = ids_arr.shape[0]
+
+        def col(value: ArrayLike | None, dtype: Any, default: Any) -> np.ndarray:
+            if value is None:
+                return np.full(n, default, dtype=dtype)
+            arr = np.asarray(value)
+            if arr.shape != (n,):
+                raise ValidationError(f"column has shape {arr.shape}, expected ({n},)")
+            return arr.astype(dtype, copy=False)
+
+        self = object.__new__(cls)
+        self.ids = ids_arr
+        self.names = col(names, np.str_, "") if names is not None else ids_arr.copy()
+        self.tech_mask = col(tech_mask, np.uint16, 0)
+        self.employees = col(employees, np.int32, 0)
+        self.district = col(district, np.int8, District.OUTSIDE_BUSAN.value)
+        self.founded = col(founded, np.int16, 0)
+        self.workforce_40plus = col(workforce_40plus, np.float64, 0.658)
+        self.foreign_share = col(foreign_share, np.float64, 0.0)
+        self.digital_level = col(digital_level, np.int8, 0)
+        self.materials_mask = col(materials_mask, np.uint8, 0)
+        self.needs_mask = col(needs_mask, np.uint8, 0)
+        self.topics_mask = col(topics_mask, np.uint16, 0)
+        self.certified = col(certified, np.bool_, False)
+        self.cluster = col(cluster, np.int16, 0)
+        self.cluster_vocab = tuple(cluster_vocab) if cluster_vocab else ("",)
+        self.membership_vocab = tuple(membership_vocab)
+        self.mem_indptr = (
+            np.zeros(n + 1, np.int64) if mem_indptr is None else np.asarray(mem_indptr, np.int64)
+        )
+        self.mem_codes = (
+            np.zeros(0, np.int32) if mem_codes is None else np.asarray(mem_codes, np.int32)
+        )
+        self.program_vocab = tuple(program_vocab)
+        self.part_indptr = (
+            np.zeros(n + 1, np.int64) if part_indptr is None else np.asarray(part_indptr, np.int64)
+        )
+        self.part_program = (
+            np.zeros(0, np.int32) if part_program is None else np.asarray(part_program, np.int32)
+        )
+        self.part_on = (
+            np.zeros(0, "datetime64[D]")
+            if part_on is None
+            else np.asarray(part_on, dtype="datetime64[D]")
+        )
+        if validate:
+            self._validate()
+        for name in cls.__slots__:
+            value = getattr(self, name, None)
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        self._order = None
+        return self
+
+    @classmethod
+    def from_firms(cls, firms: Iterable[Firm]) -> FirmTable:
+        """Build a table from :class:`~rootmatch.Firm` objects (row order kept)."""
+        firms = list(firms)
+        clusters = sorted({f.cluster for f in firms} | {""})
+        cluster_code = {c: i for i, c in enumerate(clusters)}
+        mem_vocab = sorted({m for f in firms for m in f.memberships})
+        mem_code = {m: i for i, m in enumerate(mem_vocab)}
+        prog_vocab = sorted({p.program_id for f in firms for p in f.participations})
+        prog_code = {p: i for i, p in enumerate(prog_vocab)}
+        mem_lists = [sorted(mem_code[m] for m in f.memberships) for f in firms]
+        parts = [f.participations for f in firms]
+        return cls.from_columns(
+            ids=[f.id for f in firms] or np.zeros(0, np.str_),
+            names=[f.name for f in firms] or np.zeros(0, np.str_),
+            tech_mask=[mask_of(f.technologies) for f in firms],
+            employees=[f.employees for f in firms],
+            district=[f.district.value for f in firms],
+            founded=[f.founded or 0 for f in firms],
+            workforce_40plus=[f.workforce_40plus for f in firms],
+            foreign_share=[f.foreign_share for f in firms],
+            digital_level=[f.digital_level for f in firms],
+            materials_mask=[mask_of(f.materials) for f in firms],
+            needs_mask=[mask_of(f.needs) for f in firms],
+            topics_mask=[mask_of(f.topics) for f in firms],
+            certified=[f.certified for f in firms],
+            cluster=[cluster_code[f.cluster] for f in firms],
+            cluster_vocab=clusters,
+            membership_vocab=mem_vocab,
+            mem_indptr=np.concatenate([[0], np.cumsum([len(m) for m in mem_lists])]),
+            mem_codes=[c for m in mem_lists for c in m],
+            program_vocab=prog_vocab,
+            part_indptr=np.concatenate([[0], np.cumsum([len(p) for p in parts])]),
+            part_program=[prog_code[p.program_id] for ps in parts for p in ps],
+            part_on=np.array([p.on for ps in parts for p in ps], dtype="datetime64[D]"),
+        )
+
+    def _validate(self) -> None:
+        n = len(self.ids)
+
+        def fail(column: str, bad: np.ndarray, expected: str) -> None:
+            rows = np.flatnonzero(bad)
+            if rows.size:
+                i = int(rows[0])
+                value = getattr(self, column)[i]
+                raise ValidationError(
+                    f"row {i} (firm {self.ids[i]!r}): {column} must be {expected}, got "
+                    f"{value!r} ({rows.size} bad rows in all)",
+                    field=column,
+                    value=value,
+                )
+
+        for name in ("names", "tech_mask", "employees", "district", "founded",
+                     "workforce_40plus", "foreign_share", "digital_level", "materials_mask",
+                     "needs_mask", "topics_mask", "certified", "cluster"):
+            if getattr(self, name).shape != (n,):
+                raise ValidationError(f"column {name} has {getattr(self, name).shape[0]} rows, "
+                                      f"expected {n}", field=name)
+        if n and len(np.unique(self.ids)) != n:
+            uniq, counts = np.unique(self.ids, return_counts=True)
+            dup = uniq[counts > 1][0]
+            raise ValidationError(f"duplicate firm id {dup!r}", field="id", value=dup)
+        fail("ids", np.char.str_len(self.ids) == 0, "a non-empty id")
+        fail("tech_mask", (self.tech_mask == 0) | (self.tech_mask >= 1 << _N_TECH),
+             "a non-empty set of root technologies")
+        fail("employees", self.employees < 0, ">= 0")
+        fail("district", (self.district < 0) | (self.district >= len(District)), "a District")
+        fail("founded", (self.founded != 0) & ((self.founded < 1900) | (self.founded > 2100)),
+             "a year in [1900, 2100] (0 = unknown)")
+        for col in ("workforce_40plus", "foreign_share"):
+            v = getattr(self, col)
+            fail(col, ~((v >= 0) & (v <= 1)), "in [0, 1]")
+        fail("digital_level", (self.digital_level < 0) | (self.digital_level > 4), "in [0, 4]")
+        fail("materials_mask", self.materials_mask >= 1 << len(Material), "a set of materials")
+        fail("needs_mask", self.needs_mask >= 1 << len(SupportAxis), "a set of support axes")
+        fail("topics_mask", self.topics_mask >= 1 << len(Topic), "a set of topics")
+        fail("cluster", (self.cluster < 0) | (self.cluster >= len(self.cluster_vocab)),
+             "a cluster code")
+        for prefix, codes, vocab in (("mem", self.mem_codes, self.membership_vocab),
+                                     ("part", self.part_program, self.program_vocab)):
+            indptr = getattr(self, f"{prefix}_indptr")
+            if indptr.shape != (n + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0) \
+                    or indptr[-1] != codes.shape[0]:
+                raise ValidationError(f"{prefix}_indptr is not a valid CSR index pointer",
+                                      field=f"{prefix}_indptr")
+            if codes.size and (codes.min() < 0 or codes.max() >= len(vocab)):
+                raise ValidationError(f"{prefix} codes out of vocabulary range",
+                                      field=f"{prefix}_codes")
+        if self.part_on.shape != self.part_program.shape:
+            raise ValidationError("part_on and part_program differ in length", field="part_on")
+
+    # ---- mapping-like access --------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def __iter__(self) -> Iterator[Firm]:
+        for i in range(len(self)):
+            yield self.row(i)
+
+    def __contains__(self, firm_id: object) -> bool:
+        return isinstance(firm_id, str) and self._find(np.asarray([firm_id]))[0] >= 0
+
+    def __getitem__(self, firm_id: str) -> Firm:
+        return self.row(self.position(firm_id))
+
+    def __repr__(self) -> str:
+        return f"<FirmTable of {len(self)} firms, {int(self.is_small.sum())} small>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FirmTable):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        return all(
+            f1 == f2 for f1, f2 in zip(self.to_firms(), other.to_firms())
+        ) if len(self) < 50_000 else self._columns_equal(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _columns_equal(self, other: FirmTable) -> bool:
+        for name in SCALAR_COLUMNS:
+            if name == "cluster":
+                continue
+            if not np.array_equal(getattr(self, name), getattr(other, name)):
+                return False
+        return (np.asarray(self.cluster_vocab)[self.cluster] ==
+                np.asarray(other.cluster_vocab)[other.cluster]).all() and \
+            self.memberships_list() == other.memberships_list() and \
+            [p for p in self.participations_list()] == [p for p in other.participations_list()]
+
+    def _find(self, ids: NDArray[np.str_]) -> NDArray[np.intp]:
+        if self._order is None:
+            self._order = np.argsort(self.ids, kind="stable")
+        sorted_ids = self.ids[self._order]
+        pos = np.searchsorted(sorted_ids, ids)
+        pos = np.minimum(pos, max(len(self) - 1, 0))
+        if len(self) == 0:
+            return np.full(ids.shape, -1, np.intp)
+        found = sorted_ids[pos] == ids
+        return np.where(found, self._order[pos], -1)
+
+    def position(self, firm_id: str) -> int:
+        """The row of ``firm_id``; raises :class:`~rootmatch.UnknownEntityError`."""
+        pos = int(self._find(np.asarray([firm_id], dtype=np.str_))[0])
+        if pos < 0:
+            raise UnknownEntityError(f"unknown firm id {firm_id!r}")
+        return pos
+
+    def positions(self, firm_ids: ArrayLike) -> NDArray[np.intp]:
+        """The rows of many firm ids at once (vectorised); raises on the first unknown id."""
+        ids = np.asarray(firm_ids, dtype=np.str_).reshape(-1)
+        pos = self._find(ids)
+        if np.any(pos < 0):
+            raise UnknownEntityError(f"unknown firm id {ids[np.flatnonzero(pos < 0)[0]]!r}")
+        return pos
+
+    def row(self, i: int) -> Firm:
+        """The :class:`~rootmatch.Firm` at row ``i``."""
+        i = int(i)
+        mem = self.mem_codes[self.mem_indptr[i]: self.mem_indptr[i + 1]]
+        lo, hi = self.part_indptr[i], self.part_indptr[i + 1]
+        return Firm(
+            id=str(self.ids[i]),
+            name=str(self.names[i]),
+            technologies=members_of(RootTechnology, int(self.tech_mask[i])),
+            employees=int(self.employees[i]),
+            district=District(int(self.district[i])),
+            founded=int(self.founded[i]) or None,
+            workforce_40plus=float(self.workforce_40plus[i]),
+            foreign_share=float(self.foreign_share[i]),
+            digital_level=int(self.digital_level[i]),
+            materials=members_of(Material, int(self.materials_mask[i])),
+            needs=members_of(SupportAxis, int(self.needs_mask[i])),
+            topics=members_of(Topic, int(self.topics_mask[i])),
+            certified=bool(self.certified[i]),
+            memberships=frozenset(self.membership_vocab[c] for c in mem),
+            participations=tuple(
+                Participation(program_id=self.program_vocab[c], on=d.item())
+                for c, d in zip(self.part_program[lo:hi], self.part_on[lo:hi])
+            ),
+            cluster=self.cluster_vocab[int(self.cluster[i])],
+        )
+
+    def to_firms(self) -> list[Firm]:
+        """All rows as :class:`~rootmatch.Firm` objects."""
+        return [self.row(i) for i in range(len(self))]
+
+    # ---- subsets ------------------------------------------------------------------------
+    def take(self, rows: ArrayLike) -> FirmTable:
+        """A new table of the given rows (positions or a boolean mask), vocabularies kept."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        rows = rows.astype(np.intp)
+        cols = {name: getattr(self, name)[rows] for name in SCALAR_COLUMNS}
+        mem_indptr, mem_codes = _take_ragged(self.mem_indptr, [self.mem_codes], rows)
+        part_indptr, part_prog, part_on = _take_ragged(
+            self.part_indptr, [self.part_program, self.part_on], rows
+        )
+        return FirmTable.from_columns(
+            **cols,
+            cluster_vocab=self.cluster_vocab,
+            membership_vocab=self.membership_vocab,
+            mem_indptr=mem_indptr,
+            mem_codes=mem_codes,
+            program_vocab=self.program_vocab,
+            part_indptr=part_indptr,
+            part_program=part_prog,
+            part_on=part_on,
+            validate=False,
+        )
+
+    def small(self) -> FirmTable:
+        """The sub-table of small firms (fewer than 10 employees)."""
+        return self.take(self.is_small)
+
+    @property
+    def is_small(self) -> NDArray[np.bool_]:
+        """Boolean mask of small firms (``employees < 10``)."""
+        return self.employees < SMALL_FIRM_LIMIT
+
+    @staticmethod
+    def concat(tables: Sequence[FirmTable]) -> FirmTable:
+        """Stack tables row-wise (ids must stay unique)."""
+        return FirmTable.from_firms([f for t in tables for f in t])
+
+    # ---- derived matrices ---------------------------------------------------------------
+    def tech_matrix(self) -> NDArray[np.bool_]:
+        """Multi-hot technologies, shape (n, 14), columns by ``RootTechnology.value``."""
+        return _bits(self.tech_mask, _N_TECH)
+
+    def needs_matrix(self) -> NDArray[np.bool_]:
+        """Multi-hot needs, shape (n, 4), columns by ``SupportAxis.value``."""
+        return _bits(self.needs_mask, len(SupportAxis))
+
+    def topics_matrix(self) -> NDArray[np.bool_]:
+        """Multi-hot topics, shape (n, len(Topic))."""
+        return _bits(self.topics_mask, len(Topic))
+
+    def materials_matrix(self) -> NDArray[np.bool_]:
+        """Multi-hot materials, shape (n, len(Material))."""
+        return _bits(self.materials_mask, len(Material))
+
+    def membership_matrix(self, vocab: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Firm × institute membership incidence (CSR, 0/1), columns ordered by ``vocab``."""
+        vocab = tuple(self.membership_vocab if vocab is None else vocab)
+        where = {m: j for j, m in enumerate(vocab)}
+        remap = np.array([where.get(m, -1) for m in self.membership_vocab] or [0], np.int64)
+        cols = remap[self.mem_codes] if self.mem_codes.size else np.zeros(0, np.int64)
+        rows = np.repeat(np.arange(len(self)), np.diff(self.mem_indptr))
+        keep = cols >= 0
+        return sp.csr_matrix(
+            (np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(len(self), len(vocab))
+        )
+
+    def participation_matrix(
+        self, vocab: Sequence[str] | None = None, *, before: dt.date | None = None
+    ) -> sp.csr_matrix:
+        """Firm × program participation incidence (CSR, 0/1), optionally only those dated
+        strictly before ``before``."""
+        vocab = tuple(self.program_vocab if vocab is None else vocab)
+        where = {m: j for j, m in enumerate(vocab)}
+        remap = np.array([where.get(m, -1) for m in self.program_vocab] or [0], np.int64)
+        cols = remap[self.part_program] if self.part_program.size else np.zeros(0, np.int64)
+        rows = np.repeat(np.arange(len(self)), np.diff(self.part_indptr))
+        keep = cols >= 0
+        if before is not None:
+            keep &= self.part_on < np.datetime64(before, "D")
+        m = sp.csr_matrix(
+            (np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(len(self), len(vocab))
+        )
+        m.data[:] = 1.0  # a firm may join a program twice: incidence stays 0/1
+        m.sum_duplicates()
+        m.data[:] = 1.0
+        return m
+
+    def memberships_list(self) -> list[frozenset[str]]:
+        """Per-row membership sets (Python objects; for I/O, not hot paths)."""
+        return [
+            frozenset(self.membership_vocab[c] for c in
+                      self.mem_codes[self.mem_indptr[i]: self.mem_indptr[i + 1]])
+            for i in range(len(self))
+        ]
+
+    def participations_list(self) -> list[tuple[Participation, ...]]:
+        """Per-row participations (Python objects; for I/O, not hot paths)."""
+        return [self.row(i).participations for i in range(len(self))]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns."""
+        return sum(
+            v.nbytes for v in (getattr(self, s) for s in self.__slots__ if s != "_order")
+            if isinstance(v, np.ndarray)
+        )
+
+
+def _take_ragged(
+    indptr: NDArray[np.int64], values: list[np.ndarray], rows: NDArray[np.intp]
+) -> tuple[Any, ...]:
+    lengths = (indptr[rows + 1] - indptr[rows]) if rows.size else np.zeros(0, np.int64)
+    new_indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    if lengths.sum() == 0:
+        return (new_indptr, *[v[:0] for v in values])
+    starts = np.repeat(indptr[rows], lengths)
+    offsets = np.arange(int(lengths.sum())) - np.repeat(new_indptr[:-1], lengths)
+    idx = starts + offsets
+    return (new_indptr, *[v[idx] for v in values])
