@@ -34,7 +34,38 @@ from .taxonomy import (
 
 __version__ = "0.1.0"
 
+# Heavier parts load on first use, so ``import rootmatch`` stays light (no matplotlib, no
+# numba, no SQLite) and every public name is still one attribute away.
+_LAZY_MODULES = (
+    "allocate", "evaluate", "features", "index", "io", "matchmaker", "network", "proximity",
+    "store", "study", "synth", "testing",
+)
+_LAZY_NAMES = {
+    "SupportNetwork": "network",
+    "Matchmaker": "matchmaker",
+    "Recommendation": "matchmaker",
+    "SimilarityIndex": "index",
+    "FirmVectorizer": "features",
+}
+
 __all__ = [
+    "FirmVectorizer",
+    "Matchmaker",
+    "Recommendation",
+    "SimilarityIndex",
+    "SupportNetwork",
+    "allocate",
+    "evaluate",
+    "features",
+    "index",
+    "io",
+    "matchmaker",
+    "network",
+    "proximity",
+    "store",
+    "study",
+    "synth",
+    "testing",
     "Catalog",
     "DataError",
     "District",
@@ -65,6 +96,17 @@ __all__ = [
     "check_eligibility",
     "rules",
 ]
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        module = importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
