@@ -1,0 +1,762 @@
+"""The matchmaking engine: partners and eligible programs for small firms, with reasons.
+
+:class:`Matchmaker` blends three signals into one linear score:
+
+- **similarity** — cosine of the firms' profile vectors (:class:`rootmatch.FirmVectorizer`);
+- **complementarity** — value-chain adjacency of their technologies (``t_iᵀ C t_j``);
+- **proximity** — resource allocation through shared cooperatives, institutes, programs and
+  the hub (``affiliation``) and through common partner firms (``partners``).
+
+The blend's weights are learned from the observed collaborations (logistic regression of held
+-out links against seeded random non-links, on the raw components) or given. Because the
+ranking is a linear blend of raw components, the batch path is exact with one matrix product
+over augmented vectors plus a sparse correction (see :mod:`rootmatch._scoring`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from attrs import field, frozen
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from . import _batch
+from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_reasons
+from ._scoring import (
+    COMPONENTS,
+    augmented_factors,
+    pair_components,
+    partner_term_rows,
+    tech_vectors,
+)
+from ._validation import check_date, check_rng
+from .exceptions import UnknownEntityError, ValidationError
+from .rules import Reason, outcomes_for_row
+from .taxonomy import complementarity_matrix
+
+__all__ = ["DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
+
+#: Weights used when the network has too few observed links to learn from.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "similarity": 1.0, "complementarity": 0.5, "affiliation": 5.0, "partners": 2.0,
+}
+DEFAULT_INSTITUTE_WEIGHTS: dict[str, float] = {"similarity": 1.0, "proximity": 5.0}
+DEFAULT_PROGRAM_WEIGHTS: dict[str, float] = {"fit": 1.0, "peers": 1.0, "popularity": 0.2}
+INSTITUTE_COMPONENTS = ("similarity", "proximity")
+PROGRAM_COMPONENTS = ("fit", "peers", "popularity")
+_KIND_ORDER = {"firm": 0, "institute": 1, "program": 2}
+
+
+@frozen(kw_only=True)
+class Recommendation:
+    """One recommended partner or program.
+
+    Attributes
+    ----------
+    target : str
+        The recommended entity's id.
+    kind : {"firm", "institute", "program"}
+    score : float
+        The blended score the ranking uses (higher is better).
+    components : dict of str -> float
+        Each signal's contribution (weight × raw component); they add up to ``score``.
+    reasons : tuple of Reason
+        Short reasons in Korean and English; for programs, the passed rules come first.
+    eligible : bool
+        ``False`` only for a program's near miss.
+    failed_rule : str or None
+        The single rule a near miss fails.
+    remedy : Reason or None
+        What would make a near miss eligible, when the firm can act on it.
+    """
+
+    target: str
+    kind: str
+    score: float
+    components: dict[str, float] = field(factory=dict)
+    reasons: tuple[Reason, ...] = ()
+    eligible: bool = True
+    failed_rule: str | None = None
+    remedy: Reason | None = None
+
+    def explain(self, lang: str = "en") -> str:
+        """A one-paragraph explanation in ``lang`` (``"ko"`` or ``"en"``)."""
+        head = f"{self.kind} {self.target}: {self.score:.4f}"
+        if not self.eligible:
+            head += " (근접 탈락)" if lang == "ko" else " (near miss)"
+        lines = [head] + [f"  - {r.text(lang)}" for r in self.reasons]
+        if self.remedy is not None:
+            label = "  → 보완: " if lang == "ko" else "  → remedy: "
+            lines.append(label + self.remedy.text(lang))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "score": float(self.score),
+            "components": {k: float(v) for k, v in self.components.items()},
+            "reasons": [{"ko": r.ko, "en": r.en} for r in self.reasons],
+            "eligible": self.eligible,
+            "failed_rule": self.failed_rule,
+            "remedy": None if self.remedy is None else {"ko": self.remedy.ko, "en": self.remedy.en},
+        }
+
+
+def _normalize_rows(M: NDArray[np.floating]) -> NDArray[np.float32]:
+    M = np.asarray(M, dtype=np.float32)
+    norms = np.linalg.norm(M, axis=1, keepdims=True)
+    return np.divide(M, norms, out=np.zeros_like(M), where=norms > 0)
+
+
+def _weights_vector(given: Mapping[str, float] | Sequence[float], names: Sequence[str],
+                    field_name: str) -> NDArray[np.float64]:
+    if isinstance(given, Mapping):
+        unknown = set(given) - set(names)
+        if unknown:
+            raise ValidationError(
+                f"{field_name}: unknown component(s) {sorted(unknown)}; allowed: {list(names)}",
+                field=field_name, value=dict(given))
+        vec = np.array([float(given.get(n, 0.0)) for n in names])
+    else:
+        vec = np.asarray(given, dtype=float)
+        if vec.shape != (len(names),):
+            raise ValidationError(f"{field_name} must have {len(names)} entries ({list(names)})",
+                                  field=field_name, value=given)
+    if not np.all(np.isfinite(vec)) or np.any(vec < 0):
+        raise ValidationError(f"{field_name} must be finite and >= 0, got {vec.tolist()}",
+                              field=field_name, value=given)
+    return vec
+
+
+def _learn_blend(X: NDArray[np.float64], y: NDArray[np.int_], fallback: NDArray[np.float64],
+                 seed: int) -> NDArray[np.float64]:
+    """Non-negative linear weights on raw components from a logistic regression."""
+    if y.sum() < 5 or (y == 0).sum() < 5:
+        return fallback
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=seed)
+    model.fit(X / scale, y)
+    coef = np.clip(model.coef_.ravel(), 0.0, None)
+    if not np.any(coef > 0):
+        return fallback
+    return coef / scale / coef.sum()
+
+
+class Matchmaker(BaseEstimator):
+    """Recommend partners (firms, institutes) and eligible programs to firms.
+
+    Parameters
+    ----------
+    weights : dict or sequence of 4 floats, optional
+        Blend weights of ``similarity``, ``complementarity``, ``affiliation`` and
+        ``partners``. ``None`` learns them from the network's observed collaborations.
+    institute_weights : dict, optional
+        Weights of ``similarity`` and ``proximity`` for institutes; ``None`` learns them from
+        firm–institute links when there are enough, else uses defaults.
+    program_weights : dict, optional
+        Weights of ``fit``, ``peers`` and ``popularity`` for programs; ``None`` learns them
+        from past participations.
+    feature_weights : dict, optional
+        Block weights passed to :class:`rootmatch.FirmVectorizer`.
+    holdout : float, default=0.2
+        Share of observed links held out (inside ``fit``) to learn the blend.
+    n_negatives : int, default=5
+        Random non-links sampled per held-out link.
+    block_size : int, optional
+        Query rows per tile of the batch path; default keeps a tile near 64 MB.
+    use_numba : bool, optional
+        Use the compiled selection kernel (default: when numba is installed). Results are
+        identical either way.
+    random_state : int, Generator or None
+        Seeds the holdout and the negatives.
+
+    Attributes
+    ----------
+    weights_ : dict of str -> float
+        The firm–firm blend weights used for ranking.
+    institute_weights_, program_weights_ : dict of str -> float
+    score_width_ : int
+        Width of the augmented vectors the batch product uses.
+    firm_ids_ : ndarray of str
+        Firm ids in row order.
+
+    Examples
+    --------
+    >>> import datetime as dt, rootmatch as rm
+    >>> pop = rm.synth.generate_population(300, seed=1)
+    >>> net = rm.SupportNetwork.from_population(pop, hub=True)
+    >>> mm = rm.Matchmaker(random_state=0).fit(net)
+    >>> firm = net.small_firms()[0]
+    >>> recs = mm.recommend_partners(firm, k=3)
+    >>> len(recs), all(r.target != firm for r in recs)
+    (3, True)
+    >>> progs = mm.recommend_programs(firm, k=2, on=dt.date(2024, 6, 1))
+    >>> all(p.eligible for p in progs)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        weights: Mapping[str, float] | Sequence[float] | None = None,
+        institute_weights: Mapping[str, float] | None = None,
+        program_weights: Mapping[str, float] | None = None,
+        feature_weights: Mapping[str, float] | None = None,
+        holdout: float = 0.2,
+        n_negatives: int = 5,
+        block_size: int | None = None,
+        use_numba: bool | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.weights = weights
+        self.institute_weights = institute_weights
+        self.program_weights = program_weights
+        self.feature_weights = feature_weights
+        self.holdout = holdout
+        self.n_negatives = n_negatives
+        self.block_size = block_size
+        self.use_numba = use_numba
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, network: Any, y: None = None) -> Matchmaker:
+        """Learn profiles, factors and blend weights from a :class:`rootmatch.SupportNetwork`.
+
+        Returns
+        -------
+        self : Matchmaker
+        """
+        from .features import FirmVectorizer
+
+        if not 0.0 < float(self.holdout) < 1.0:
+            raise ValidationError(f"holdout must be in (0, 1), got {self.holdout!r}",
+                                  field="holdout", value=self.holdout)
+        rng = check_rng(self.random_state)
+        seed = int(rng.integers(2**31 - 1))
+        table = network.firms
+        n = len(table)
+        if n == 0:
+            raise ValidationError("the network has no firms", field="firms", value=0)
+        self.table_ = table
+        self.firm_ids_ = np.asarray(table.ids)
+        self.id_rank_ = np.argsort(np.argsort(self.firm_ids_, kind="stable"), kind="stable")
+        self.institutes_ = dict(network.institutes)
+        self.programs_ = dict(network.programs)
+        self.inst_ids_ = sorted(self.institutes_)
+        self.prog_ids_ = sorted(self.programs_)
+        self.has_hub_ = bool(network.has_hub)
+        self.enrolled_ = np.asarray(network.enrolled, bool)
+        names = {i: (v.name_ko, v.name_en) for i, v in self.institutes_.items()}
+        names.update({p: (v.name_ko, v.name_en) for p, v in self.programs_.items()})
+        self.names_ = names
+
+        # profiles
+        self.vectorizer_ = FirmVectorizer(weights=self.feature_weights).fit(table)
+        self.X_ = _normalize_rows(self.vectorizer_.transform(table))
+        inst_list = [self.institutes_[i] for i in self.inst_ids_]
+        prog_list = [self.programs_[p] for p in self.prog_ids_]
+        d = self.X_.shape[1]
+        self.Xi_ = (_normalize_rows(self.vectorizer_.transform_institutes(inst_list))
+                    if inst_list else np.zeros((0, d), np.float32))
+        self.Xp_ = (_normalize_rows(self.vectorizer_.transform_programs(prog_list))
+                    if prog_list else np.zeros((0, d), np.float32))
+        self.T_ = tech_vectors(table.tech_matrix())
+        self.tech_bool_ = table.tech_matrix()
+        self.C_ = complementarity_matrix().astype(np.float32)
+
+        # graph views
+        B, cols, bw = network.firm_incidence()
+        self.B_ = sp.csr_matrix(B, dtype=np.float64)
+        self.B_cols_ = tuple(cols)
+        self.bw_ = np.asarray(bw, dtype=np.float64)
+        self.A_ = sp.csr_matrix(network.collaboration_matrix(), dtype=np.float64)
+        self.dF_ = np.asarray(network.firm_degree_weights(), dtype=np.float64)
+        self._fit_institutes(network, rng)
+        self.P_ = sp.csr_matrix(network.participation_matrix(), dtype=np.float64)
+
+        # blend weights
+        if self.weights is not None:
+            w = _weights_vector(self.weights, COMPONENTS, "weights")
+        else:
+            w = self._learn_firm_weights(rng, seed)
+        self.weights_ = dict(zip(COMPONENTS, (float(x) for x in w)))
+        self._w = w
+        self._fit_programs(rng, seed)
+
+        # the batch factors
+        self.Q_, self.K_ = augmented_factors(self.X_, self.T_, self.C_, self.B_, self.bw_, w)
+        self.score_width_ = int(self.Q_.shape[1])
+        self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
+        if self.use_numba is not False:
+            _batch.warm_up()
+        return self
+
+    def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
+        n_inst = len(self.inst_ids_)
+        self.inst_links_ = sp.csr_matrix(network.institute_links(), dtype=np.float64)
+        adj, nodes = network.adjacency()
+        adj = sp.csr_matrix(adj, dtype=np.float64)
+        where = {node: i for i, node in enumerate(nodes)}
+        firm_nodes = np.array([where[f"firm:{f}"] for f in self.firm_ids_], dtype=np.intp)
+        inst_nodes = np.array([where[f"inst:{i}"] for i in self.inst_ids_], dtype=np.intp)
+        self.inst_prox_ = self._firm_inst_ra(adj, firm_nodes, inst_nodes)
+        if self.institute_weights is not None:
+            wi = _weights_vector(self.institute_weights, INSTITUTE_COMPONENTS, "institute_weights")
+        else:
+            wi = self._learn_institute_weights(adj, firm_nodes, inst_nodes, network, rng)
+        self.institute_weights_ = dict(zip(INSTITUTE_COMPONENTS, (float(x) for x in wi)))
+        self._wi = wi
+        if n_inst == 0:
+            self.inst_prox_ = np.zeros((len(self.firm_ids_), 0), np.float32)
+
+    @staticmethod
+    def _firm_inst_ra(adj: sp.csr_matrix, firm_nodes: NDArray[np.intp],
+                      inst_nodes: NDArray[np.intp]) -> NDArray[np.float32]:
+        deg = np.asarray(adj.sum(axis=1)).ravel()
+        inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
+        left = adj[firm_nodes].multiply(inv[None, :]).tocsr()
+        return np.asarray((left @ adj[:, inst_nodes]).toarray(), dtype=np.float32)
+
+    def _learn_institute_weights(self, adj, firm_nodes, inst_nodes, network, rng):  # type: ignore[no-untyped-def]
+        fallback = _weights_vector(DEFAULT_INSTITUTE_WEIGHTS, INSTITUTE_COMPONENTS, "w")
+        links = self.inst_links_.tocoo()
+        m = links.nnz
+        if m < 20 or len(self.inst_ids_) == 0:
+            return fallback
+        hold = rng.random(m) < self.holdout
+        if not hold.any():
+            hold[rng.integers(m)] = True
+        fi, ui = links.row[hold], links.col[hold]
+        E = sp.csr_matrix((np.ones(fi.size), (firm_nodes[fi], inst_nodes[ui])), shape=adj.shape)
+        adj_train = (adj - E - E.T).tocsr()
+        adj_train.eliminate_zeros()
+        prox = self._firm_inst_ra(adj_train, firm_nodes, inst_nodes)
+        n = len(self.firm_ids_)
+        n_neg = min(self.n_negatives * fi.size, 200_000)
+        nf = rng.integers(n, size=n_neg)
+        nu = rng.integers(len(self.inst_ids_), size=n_neg)
+        keep = np.asarray(self.inst_links_[nf, nu]).ravel() == 0
+        nf, nu = nf[keep], nu[keep]
+        f_all = np.concatenate([fi, nf])
+        u_all = np.concatenate([ui, nu])
+        X = np.column_stack([
+            np.einsum("ij,ij->i", self.X_[f_all].astype(float), self.Xi_[u_all].astype(float)),
+            prox[f_all, u_all].astype(float),
+        ])
+        y = np.concatenate([np.ones(fi.size, int), np.zeros(nf.size, int)])
+        return _learn_blend(X, y, fallback, int(rng.integers(2**31 - 1)))
+
+    def _learn_firm_weights(self, rng: np.random.Generator, seed: int) -> NDArray[np.float64]:
+        fallback = _weights_vector(DEFAULT_WEIGHTS, COMPONENTS, "weights")
+        upper = sp.triu(self.A_, k=1).tocoo()
+        m = upper.nnz
+        if m < 10:
+            return fallback
+        hold = rng.random(m) < self.holdout
+        if not hold.any():
+            hold[rng.integers(m)] = True
+        hi, hj = upper.row[hold], upper.col[hold]
+        n = self.A_.shape[0]
+        E = sp.csr_matrix((np.ones(hi.size), (hi, hj)), shape=(n, n))
+        A_train = (self.A_ - E - E.T).tocsr()
+        A_train.eliminate_zeros()
+        deg = np.divide(1.0, self.dF_, out=np.zeros_like(self.dF_), where=self.dF_ > 0)
+        removed = np.bincount(np.concatenate([hi, hj]), minlength=n)
+        deg_train = deg - removed
+        dF_train = np.divide(1.0, deg_train, out=np.zeros_like(deg), where=deg_train > 0)
+        n_neg = min(self.n_negatives * hi.size, 500_000)
+        ni = rng.integers(n, size=n_neg)
+        nj = rng.integers(n, size=n_neg)
+        keep = (ni != nj) & (np.asarray(self.A_[ni, nj]).ravel() == 0)
+        ni, nj = ni[keep], nj[keep]
+        X = pair_components(
+            np.concatenate([hi, ni]), np.concatenate([hj, nj]), X=self.X_, T=self.T_, C=self.C_,
+            B=self.B_, bw=self.bw_, A=A_train, dF=dF_train,
+        )
+        y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
+        return _learn_blend(X, y, fallback, seed)
+
+    def _fit_programs(self, rng: np.random.Generator, seed: int) -> None:
+        P = self.P_
+        self.prog_counts_ = np.asarray(P.sum(axis=0)).ravel()
+        self.prog_sums_ = np.asarray(P.T @ self.X_, dtype=np.float64)  # (n_prog, d)
+        # participants sharing at least one technology with each firm: (T Tᵀ > 0) P, by
+        # grouping firms on their technology mask (few distinct masks)
+        masks, inverse = np.unique(self.table_.tech_mask, return_inverse=True)
+        share = (masks[:, None] & masks[None, :]) != 0  # (u, u)
+        group_counts = sp.csr_matrix(
+            (np.ones(len(inverse)), (inverse, np.arange(len(inverse)))),
+            shape=(len(masks), len(inverse))) @ P  # (u, n_prog)
+        self.tech_peer_counts_ = (share.astype(float) @ np.asarray(group_counts.toarray()))[
+            inverse.ravel()]
+        self.pop_scale_ = math.log1p(float(self.prog_counts_.max())) if P.shape[1] and \
+            self.prog_counts_.max() > 0 else 1.0
+        fallback = _weights_vector(DEFAULT_PROGRAM_WEIGHTS, PROGRAM_COMPONENTS, "program_weights")
+        if self.program_weights is not None:
+            wp = _weights_vector(self.program_weights, PROGRAM_COMPONENTS, "program_weights")
+        elif P.nnz >= 10 and P.shape[1] > 1:
+            coo = P.tocoo()
+            n_neg = min(self.n_negatives * coo.nnz, 200_000)
+            ni = rng.integers(P.shape[0], size=n_neg)
+            nq = rng.integers(P.shape[1], size=n_neg)
+            keep = np.asarray(P[ni, nq]).ravel() == 0
+            rows = np.concatenate([coo.row, ni[keep]])
+            progs = np.concatenate([coo.col, nq[keep]])
+            member = np.concatenate([np.ones(coo.nnz, bool), np.zeros(int(keep.sum()), bool)])
+            X = self._program_components(rows, progs, member)
+            y = member.astype(int)
+            wp = _learn_blend(X, y, fallback, seed)
+        else:
+            wp = fallback
+        self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in wp)))
+        self._wp = wp
+
+    def _program_components(self, rows: NDArray[np.intp], progs: NDArray[np.intp],
+                            member: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """fit, peers (leave-one-out centroid cosine) and popularity for (firm, program)."""
+        x = self.X_[rows].astype(np.float64)
+        fit = np.einsum("ij,ij->i", x, self.Xp_[progs].astype(np.float64))
+        sums = self.prog_sums_[progs] - np.where(member[:, None], x, 0.0)
+        norms = np.linalg.norm(sums, axis=1)
+        peers = np.divide(np.einsum("ij,ij->i", x, sums), norms, out=np.zeros_like(norms),
+                          where=norms > 0)
+        counts = self.prog_counts_[progs] - member
+        pop = np.log1p(np.maximum(counts, 0)) / self.pop_scale_
+        return np.column_stack([fit, peers, pop])
+
+    # ------------------------------------------------------------------ helpers
+    def _pos(self, firm_id: str) -> int:
+        check_is_fitted(self, "weights_")
+        try:
+            return int(self.table_.position(firm_id))
+        except UnknownEntityError:
+            raise
+        except Exception as err:  # e.g. a non-string id
+            raise UnknownEntityError(f"unknown firm id {firm_id!r}") from err
+
+    def _firm_row_scores(self, i: int, *, exclude_existing: bool,
+                         candidates: NDArray[np.bool_] | None) -> NDArray[np.float32]:
+        row = self.K_ @ self.Q_[i]
+        w_p = self._w[3]
+        if w_p > 0:
+            corr = partner_term_rows(self.A_, self.dF_, np.array([i]))
+            row[corr.indices] += np.float32(w_p) * corr.data.astype(np.float32)
+        row[i] = -np.inf
+        if exclude_existing:
+            row[self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]] = -np.inf
+        if candidates is not None:
+            row[~candidates] = -np.inf
+        return row
+
+    def _inst_scores(
+        self, rows: NDArray[np.intp], *, exclude_existing: bool
+    ) -> NDArray[np.float32]:
+        s = (np.float32(self._wi[0]) * (self.X_[rows] @ self.Xi_.T)
+             + np.float32(self._wi[1]) * self.inst_prox_[rows]).astype(np.float32)
+        if exclude_existing and s.size:
+            linked = self.inst_links_[rows].toarray() > 0
+            s[linked] = -np.inf
+        return s
+
+    def _check_kinds(self, kinds: Iterable[str]) -> tuple[str, ...]:
+        kinds = tuple(kinds)
+        bad = [k for k in kinds if k not in ("firm", "institute")]
+        if bad or not kinds:
+            raise ValidationError(f"kinds must be a non-empty subset of ('firm', 'institute'), "
+                                  f"got {kinds!r}", field="kinds", value=kinds)
+        return kinds
+
+    @staticmethod
+    def _check_k(k: int) -> int:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
+        return int(k)
+
+    def _candidate_mask(self, candidates: ArrayLike | None) -> NDArray[np.bool_] | None:
+        if candidates is None:
+            return None
+        arr = np.asarray(candidates)
+        if arr.dtype == bool:
+            if arr.shape != (len(self.firm_ids_),):
+                raise ValidationError("a boolean candidates mask must have one entry per firm",
+                                      field="candidates", value=arr.shape)
+            return arr
+        mask = np.zeros(len(self.firm_ids_), bool)
+        mask[self.table_.positions(arr)] = True
+        return mask
+
+    # ------------------------------------------------------------------ explain
+    def _firm_recommendation(self, i: int, j: int, score: float | None = None) -> Recommendation:
+        comps = pair_components(np.array([i]), np.array([j]), X=self.X_, T=self.T_, C=self.C_,
+                                B=self.B_, bw=self.bw_, A=self.A_, dF=self.dF_)[0]
+        contrib = {name: float(w * c) for name, w, c in zip(COMPONENTS, self._w, comps)}
+        a, b = self.table_.row(i), self.table_.row(j)
+        ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
+        bj = self.A_.indices[self.A_.indptr[j]:self.A_.indptr[j + 1]]
+        common = [str(self.firm_ids_[c]) for c in np.intersect1d(ai, bj)]
+        reasons = firm_firm_reasons(
+            a, b, common_partners=common, names=self.names_,
+            both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
+        )
+        return Recommendation(
+            target=str(self.firm_ids_[j]), kind="firm",
+            score=float(sum(contrib.values())) if score is None else float(score),
+            components=contrib, reasons=reasons,
+        )
+
+    def _institute_recommendation(
+        self, i: int, u: int, score: float | None = None
+    ) -> Recommendation:
+        sim = float(self.X_[i].astype(float) @ self.Xi_[u].astype(float))
+        prox = float(self.inst_prox_[i, u])
+        contrib = {"similarity": self._wi[0] * sim, "proximity": self._wi[1] * prox}
+        firm = self.table_.row(i)
+        inst = self.institutes_[self.inst_ids_[u]]
+        linked = [p for p in (q.program_id for q in firm.participations)
+                  if p in self.programs_ and inst.id in self.programs_[p].operators]
+        reasons = firm_institute_reasons(firm, inst, linked_programs=sorted(set(linked)),
+                                         names=self.names_)
+        return Recommendation(
+            target=inst.id, kind="institute",
+            score=float(sum(contrib.values())) if score is None else float(score),
+            components={k: float(v) for k, v in contrib.items()}, reasons=reasons,
+        )
+
+    def explain(self, firm_id: str, target_id: str, *, on: dt.date | None = None) -> Recommendation:
+        """Components and reasons for any (firm, target) pair, ranked or not.
+
+        ``target_id`` is a firm, institute or program id; a program needs ``on`` and the
+        result then also says whether the firm is eligible.
+        """
+        i = self._pos(firm_id)
+        if target_id in self.institutes_:
+            return self._institute_recommendation(i, self.inst_ids_.index(target_id))
+        if target_id in self.programs_:
+            if on is None:
+                raise ValidationError("explaining a program needs the date `on`", field="on")
+            p = self.prog_ids_.index(target_id)
+            return self._program_recommendations(i, check_date(on), [p],
+                                                 include_ineligible=True)[0]
+        j = self._pos(target_id)
+        return self._firm_recommendation(i, j)
+
+    # ------------------------------------------------------------------ partners
+    def recommend_partners(
+        self,
+        firm_id: str,
+        k: int = 10,
+        *,
+        kinds: Sequence[str] = ("firm", "institute"),
+        exclude_existing: bool = True,
+        candidates: ArrayLike | None = None,
+    ) -> list[Recommendation]:
+        """The ``k`` best partners of a firm, with components and reasons.
+
+        Parameters
+        ----------
+        firm_id : str
+        k : int, default=10
+            More than the number of candidates is fine: all of them are returned.
+        kinds : sequence of {"firm", "institute"}
+        exclude_existing : bool, default=True
+            Leave out current partners (collaborations, memberships).
+        candidates : boolean mask over firms or firm ids, optional
+            Restrict the firm candidates (e.g. to enrolled firms).
+
+        Returns
+        -------
+        list of Recommendation
+            Sorted by score descending, ties by (kind, id). Never the firm itself.
+        """
+        i = self._pos(firm_id)
+        k = self._check_k(k)
+        kinds = self._check_kinds(kinds)
+        cand = self._candidate_mask(candidates)
+        pool: list[tuple[float, int, str, int]] = []
+        if "firm" in kinds:
+            row = self._firm_row_scores(i, exclude_existing=exclude_existing, candidates=cand)
+            idx, val = _batch.select_topk(row[None, :], k, id_rank=self.id_rank_,
+                                          cand=None, use_numba=False)
+            pool += [(float(v), 0, str(self.firm_ids_[j]), int(j))
+                     for j, v in zip(idx[0], val[0]) if j >= 0]
+        if "institute" in kinds and self.inst_ids_:
+            s = self._inst_scores(np.array([i]), exclude_existing=exclude_existing)[0]
+            pool += [(float(v), 1, self.inst_ids_[u], u) for u, v in enumerate(s) if v > -np.inf]
+        pool.sort(key=lambda t: (-t[0], t[1], t[2]))
+        out = []
+        for score, kind, _, j in pool[:k]:
+            if kind == 0:
+                out.append(self._firm_recommendation(i, j, score))
+            else:
+                out.append(self._institute_recommendation(i, j, score))
+        return out
+
+    # ------------------------------------------------------------------ programs
+    def _program_recommendations(self, i: int, on: dt.date, progs: Sequence[int], *,
+                                 include_ineligible: bool) -> list[Recommendation]:
+        one = self.table_.take([i])
+        firm = self.table_.row(i)
+        member = np.asarray(self.P_[i, list(progs)].toarray()).ravel() > 0 if progs else \
+            np.zeros(0, bool)
+        comps = self._program_components(np.full(len(progs), i), np.asarray(progs, np.intp), member)
+        out = []
+        for (p, c) in zip(progs, comps):
+            program = self.programs_[self.prog_ids_[p]]
+            outcomes = outcomes_for_row(program, one, 0, on=on)
+            failed = [o for o in outcomes if not o.passed]
+            if failed and not include_ineligible:
+                continue
+            contrib = {name: float(w * x) for name, w, x in zip(PROGRAM_COMPONENTS, self._wp, c)}
+            # firms sharing a technology with this one that took part (itself excluded)
+            peers = int(self.tech_peer_counts_[i, p]) - int(member[progs.index(p)])
+            fit_reasons = firm_program_reasons(firm, program, peers=peers)
+            out.append(Recommendation(
+                target=program.id, kind="program", score=float(sum(contrib.values())),
+                components=contrib,
+                reasons=tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
+                eligible=not failed,
+                failed_rule=failed[0].rule if len(failed) == 1 else (
+                    None if not failed else ", ".join(o.rule for o in failed)),
+                remedy=failed[0].remedy if len(failed) == 1 else None,
+            ))
+        return out
+
+    def recommend_programs(
+        self, firm_id: str, k: int = 5, *, on: dt.date, near_misses: bool = False
+    ) -> list[Recommendation]:
+        """Programs the firm is eligible for on ``on``, best fit first.
+
+        Parameters
+        ----------
+        firm_id : str
+        k : int, default=5
+        on : datetime.date
+            Required: eligibility depends on the date.
+        near_misses : bool, default=False
+            Also return up to ``k`` well-fitting programs the firm fails by exactly one rule,
+            after the eligible ones, with ``eligible=False``, ``failed_rule`` and ``remedy``.
+
+        Returns
+        -------
+        list of Recommendation
+            Eligible programs sorted by score (ties by id); near misses follow, sorted the
+            same way. An ineligible program is never among the eligible ones.
+        """
+        i = self._pos(firm_id)
+        k = self._check_k(k)
+        on = check_date(on)
+        recs = self._program_recommendations(i, on, list(range(len(self.prog_ids_))),
+                                             include_ineligible=near_misses)
+        key = lambda r: (-r.score, r.target)  # noqa: E731
+        eligible = sorted((r for r in recs if r.eligible), key=key)[:k]
+        if not near_misses:
+            return eligible
+        misses = sorted((r for r in recs if not r.eligible and r.remedy is not None
+                         and "," not in (r.failed_rule or ",")), key=key)[:k]
+        return eligible + misses
+
+    # ------------------------------------------------------------------ batch
+    def recommend_all(
+        self,
+        firm_ids: ArrayLike | None = None,
+        k: int = 10,
+        *,
+        kinds: Sequence[str] = ("firm",),
+        exclude_existing: bool = True,
+        candidates: ArrayLike | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[NDArray[np.str_], NDArray[np.float32]]:
+        """Top-``k`` partners of many firms at once, exact, in the full hybrid score.
+
+        Parameters
+        ----------
+        firm_ids : array-like of str, optional
+            Default: every small firm (fewer than 10 employees), in row order.
+        k : int, default=10
+        kinds : sequence of {"firm", "institute"}, default=("firm",)
+        exclude_existing : bool, default=True
+        candidates : boolean mask over firms or firm ids, optional
+        progress : callable ``(done, total)``, optional
+            Called after each block of query firms.
+
+        Returns
+        -------
+        ids : ndarray of str, shape (n, k)
+            Recommended entity ids; ``""`` pads rows with fewer than ``k`` candidates.
+        scores : ndarray of float32, shape (n, k)
+            Their scores, descending per row (ties by (kind, id)); ``-inf`` pads.
+
+        Notes
+        -----
+        Each block of query rows is scored against every firm by one float32 matrix product
+        of the augmented factors (``score_width_`` wide), plus the sparse common-partner
+        term; a per-row threshold from a sample of allowed candidates lets the selection
+        touch each score once (see :mod:`rootmatch._batch`). :meth:`explain` gives any row's
+        components and reasons.
+        """
+        check_is_fitted(self, "weights_")
+        k = self._check_k(k)
+        kinds = self._check_kinds(kinds)
+        if firm_ids is None:
+            rows = np.flatnonzero(self.table_.is_small)
+        else:
+            rows = self.table_.positions(firm_ids)
+        cand = self._candidate_mask(candidates)
+        n = len(self.firm_ids_)
+        n_inst = len(self.inst_ids_)
+        all_ids = np.concatenate(
+            [self.firm_ids_.astype(str), np.asarray(self.inst_ids_, dtype=str)])
+        all_rank = np.concatenate([self.id_rank_, n + np.arange(n_inst)]).astype(np.int64)
+        out_idx = np.full((rows.size, k), -1, np.int64)
+        out_val = np.full((rows.size, k), -np.inf, np.float32)
+        block = self.block_size or max(16, min(4096, (64 << 20) // (4 * max(n, 1))))
+        buf = np.empty((min(block, max(rows.size, 1)), n), np.float32)
+        w_p = np.float32(self._w[3])
+        KT = self.K_.T
+        for start in range(0, rows.size, block):
+            blk = rows[start:start + block]
+            b = blk.size
+            idx, val = np.full((b, 0), -1, np.int64), np.full((b, 0), -np.inf, np.float32)
+            if "firm" in kinds:
+                S = buf[:b]
+                np.matmul(self.Q_[blk], KT, out=S)
+                if w_p > 0:
+                    corr = partner_term_rows(self.A_, self.dF_, blk).tocoo()
+                    S[corr.row, corr.col] += w_p * corr.data.astype(np.float32)
+                S[np.arange(b), blk] = -np.inf
+                if exclude_existing:
+                    ex = self.A_[blk].tocoo()
+                    S[ex.row, ex.col] = -np.inf
+                idx, val = _batch.select_topk(S, k, id_rank=self.id_rank_, cand=cand,
+                                              sample_cols=self.sample_cols_,
+                                              use_numba=self.use_numba)
+            if "institute" in kinds and n_inst:
+                s = self._inst_scores(blk, exclude_existing=exclude_existing)
+                ii, iv = _batch.select_topk(s, min(k, n_inst), id_rank=np.arange(n_inst),
+                                            use_numba=False)
+                ii = np.where(ii >= 0, ii + n, -1)
+                idx, val = _batch.merge_partial(idx, val, ii, iv, k, all_rank)
+            kk = min(k, idx.shape[1])
+            out_idx[start:start + b, :kk] = idx[:, :kk]
+            out_val[start:start + b, :kk] = val[:, :kk]
+            if progress is not None:
+                progress(min(start + b, rows.size), rows.size)
+        ids = np.where(out_idx >= 0, all_ids[np.maximum(out_idx, 0)], "")
+        return ids, out_val
+
+    def recommend(
+        self, firm_ids: ArrayLike, k: int = 10
+    ) -> tuple[NDArray[np.str_], NDArray[np.float32]]:
+        """The :class:`rootmatch.evaluate.Recommender` interface: firm partners in batch."""
+        return self.recommend_all(firm_ids, k)
