@@ -551,6 +551,31 @@ class Matchmaker(BaseEstimator):
         j = self._pos(target_id)
         return self._firm_recommendation(i, j)
 
+    def score_pairs(
+        self, firm_ids: ArrayLike, target_ids: ArrayLike, *, components: bool = False
+    ) -> NDArray[np.float64]:
+        """Blended scores of firm pairs ``(firm_ids[p], target_ids[p])``, float64.
+
+        Parameters
+        ----------
+        firm_ids, target_ids : array-like of str, same length
+            Firm ids on both sides.
+        components : bool, default=False
+            Return the raw components, shape (m, 4) in the order of ``weights_``, instead.
+
+        Returns
+        -------
+        ndarray of shape (m,) or (m, 4)
+        """
+        check_is_fitted(self, "weights_")
+        i = self.table_.positions(firm_ids)
+        j = self.table_.positions(target_ids)
+        if i.shape != j.shape:
+            raise ValidationError("firm_ids and target_ids differ in length", field="target_ids")
+        comps = pair_components(i, j, X=self.X_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
+                                A=self.A_, dF=self.dF_)
+        return comps if components else comps @ self._w
+
     # ------------------------------------------------------------------ partners
     def recommend_partners(
         self,

@@ -1,0 +1,140 @@
+"""The batch path equals a brute-force float64 reference, and the per-firm path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rootmatch as rm
+from rootmatch._batch import HAVE_NUMBA, merge_partial, select_topk
+from rootmatch._scoring import COMPONENTS, pair_components
+
+ATOL = 1e-5
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["hub", "nohub"])
+def fitted(request: pytest.FixtureRequest) -> rm.Matchmaker:
+    pop = rm.synth.generate_population(300, seed=21)
+    net = rm.SupportNetwork.from_population(pop, hub=request.param, enrolment=0.7, seed=2)
+    return rm.Matchmaker(random_state=1).fit(net)
+
+
+def _reference(mm: rm.Matchmaker, rows: np.ndarray, exclude: bool) -> np.ndarray:
+    """Score every (row, firm) pair in float64 straight from the components."""
+    n = len(mm.firm_ids_)
+    i = np.repeat(rows, n)
+    j = np.tile(np.arange(n), rows.size)
+    comps = pair_components(i, j, X=mm.X_, T=mm.T_, C=mm.C_, B=mm.B_, bw=mm.bw_, A=mm.A_,
+                            dF=mm.dF_)
+    w = np.array([mm.weights_[c] for c in COMPONENTS])
+    S = (comps @ w).reshape(rows.size, n)
+    S[np.arange(rows.size), rows] = -np.inf
+    if exclude:
+        coo = mm.A_[rows].tocoo()
+        S[coo.row, coo.col] = -np.inf
+    return S
+
+
+def _assert_same_ranking(mm, ids, scores, S, k):  # type: ignore[no-untyped-def]
+    for r in range(S.shape[0]):
+        finite = np.isfinite(S[r])
+        order = sorted(np.flatnonzero(finite), key=lambda j: (-S[r, j], mm.firm_ids_[j]))[:k]
+        ref_scores = S[r, order]
+        got = [x for x in ids[r] if x]
+        assert len(got) == len(order)
+        np.testing.assert_allclose(scores[r, :len(order)], ref_scores, atol=ATOL)
+        for pos, (g, j) in enumerate(zip(got, order)):
+            if g != mm.firm_ids_[j]:  # only a near-tie may reorder
+                gj = mm.table_.position(g)
+                assert abs(S[r, gj] - S[r, j]) < ATOL, (r, pos)
+
+
+@given(data=st.data())
+@settings(max_examples=15)
+def test_recommend_all_equals_reference(fitted: rm.Matchmaker, data: st.DataObject) -> None:
+    n = len(fitted.firm_ids_)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=12))))
+    k = data.draw(st.sampled_from([1, 3, 10, 40]))
+    exclude = data.draw(st.booleans())
+    ids, scores = fitted.recommend_all(fitted.firm_ids_[rows], k=k, exclude_existing=exclude)
+    assert ids.shape == scores.shape == (rows.size, k)
+    _assert_same_ranking(fitted, ids, scores, _reference(fitted, rows, exclude), k)
+
+
+def test_default_is_small_firms_and_agrees_with_per_firm(fitted: rm.Matchmaker) -> None:
+    ids, scores = fitted.recommend_all(k=10)
+    small = fitted.table_.small().ids
+    assert ids.shape == (small.size, 10)
+    for r in range(0, small.size, max(1, small.size // 15)):
+        recs = fitted.recommend_partners(small[r], k=10, kinds=("firm",))
+        assert [x.target for x in recs] == [x for x in ids[r] if x]
+        np.testing.assert_allclose([x.score for x in recs], scores[r, :len(recs)], atol=ATOL)
+
+
+def test_k_larger_than_candidates(fitted: rm.Matchmaker) -> None:
+    n = len(fitted.firm_ids_)
+    ids, scores = fitted.recommend_all(fitted.firm_ids_[:2], k=n + 5, exclude_existing=False)
+    assert ids.shape == (2, n + 5)
+    assert (ids[:, : n - 1] != "").all() and (ids[:, n - 1:] == "").all()
+    assert np.isneginf(scores[:, n - 1:]).all() and np.isfinite(scores[:, : n - 1]).all()
+
+
+def test_institutes_merge_in_kind_order(fitted: rm.Matchmaker) -> None:
+    firm = fitted.firm_ids_[:5]
+    ids, scores = fitted.recommend_all(firm, k=8, kinds=("firm", "institute"))
+    for r, f in enumerate(firm):
+        recs = fitted.recommend_partners(f, k=8)
+        assert [x.target for x in recs] == list(ids[r])
+
+
+def test_candidates_mask_and_progress(fitted: rm.Matchmaker) -> None:
+    mask = fitted.enrolled_.copy()
+    seen: list[tuple[int, int]] = []
+    ids, _ = fitted.recommend_all(k=5, candidates=mask, progress=lambda d, t: seen.append((d, t)))
+    allowed = set(fitted.firm_ids_[mask])
+    assert all(x in allowed for x in ids.ravel() if x)
+    assert seen and seen[-1][0] == seen[-1][1] == ids.shape[0]
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
+@given(data=st.data())
+@settings(max_examples=25)
+def test_compiled_and_numpy_selection_identical(data: st.DataObject) -> None:
+    b = data.draw(st.integers(1, 6))
+    n = data.draw(st.integers(1, 80))
+    k = data.draw(st.integers(0, 12))
+    vals = data.draw(st.lists(st.sampled_from([-np.inf, 0.0, 0.25, 0.5, 1.0, 2.0]),
+                              min_size=b * n, max_size=b * n))
+    S = np.array(vals, np.float32).reshape(b, n)
+    rank = np.array(data.draw(st.permutations(range(n))))
+    cand = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))) \
+        if data.draw(st.booleans()) else None
+    sample = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))), np.int64)
+    a = select_topk(S.copy(), k, id_rank=rank, cand=cand, sample_cols=sample, use_numba=True)
+    c = select_topk(S.copy(), k, id_rank=rank, cand=cand, sample_cols=sample, use_numba=False)
+    np.testing.assert_array_equal(a[0], c[0])
+    np.testing.assert_array_equal(a[1], c[1])
+    # and both equal a full sort
+    for r in range(b):
+        allowed = [j for j in range(n) if np.isfinite(S[r, j]) and (cand is None or cand[j])]
+        order = sorted(allowed, key=lambda j: (-S[r, j], rank[j]))[:k]
+        assert a[0][r, :len(order)].tolist() == order
+        assert (a[0][r, len(order):] == -1).all()
+
+
+def test_merge_is_associative() -> None:
+    rng = np.random.default_rng(0)
+    rank = rng.permutation(30)
+    S = rng.integers(0, 4, size=(3, 30)).astype(np.float32)
+    full = select_topk(S.copy(), 5, id_rank=rank, use_numba=False)
+    parts = []
+    for lo, hi in ((0, 10), (10, 20), (20, 30)):
+        idx, val = select_topk(S[:, lo:hi].copy(), 5, id_rank=rank[lo:hi], use_numba=False)
+        parts.append((np.where(idx >= 0, idx + lo, -1), val))
+    left = merge_partial(*merge_partial(*parts[0], *parts[1], 5, rank), *parts[2], 5, rank)
+    right = merge_partial(*parts[0], *merge_partial(*parts[1], *parts[2], 5, rank), 5, rank)
+    for got in (left, right):
+        np.testing.assert_array_equal(got[0], full[0])
+        np.testing.assert_array_equal(got[1], full[1])

@@ -1,0 +1,230 @@
+"""The matchmaker: invariants of partners and programs, reasons that are true, determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rootmatch as rm
+
+ON = dt.date(2024, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def population() -> rm.Population:
+    return rm.synth.generate_population(400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def network(population: rm.Population) -> rm.SupportNetwork:
+    return rm.SupportNetwork.from_population(population, hub=True, enrolment=0.8, seed=1)
+
+
+@pytest.fixture(scope="module")
+def fitted(network: rm.SupportNetwork) -> rm.Matchmaker:
+    return rm.Matchmaker(random_state=0).fit(network)
+
+
+def _check_ranking(recs: list[rm.Recommendation]) -> None:
+    scores = [r.score for r in recs]
+    assert all(np.isfinite(scores))
+    keys = [(-r.score, {"firm": 0, "institute": 1, "program": 2}[r.kind], r.target) for r in recs]
+    assert keys == sorted(keys)
+
+
+def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
+    """Every English reason states something true of the pair."""
+    names = {v.name_en: k for k, v in mm.institutes_.items()}
+    names.update({v.name_en: k for k, v in mm.programs_.items()})
+    C = rm.taxonomy.complementarity_matrix()
+    b = mm.table_[rec.target] if rec.kind == "firm" else None
+    for reason in rec.reasons:
+        text = reason.en
+        assert reason.ko and text
+        if rec.kind == "firm":
+            if text.startswith("value chain:"):
+                assert any(C[x.value, y.value] > 0 for x in a.technologies for y in b.technologies)
+            elif text.startswith("both need"):
+                assert a.needs & b.needs
+            elif text.startswith("both interested in"):
+                assert a.topics & b.topics
+            elif text.startswith("same technology"):
+                assert a.technologies & b.technologies
+            elif text.startswith("both members of"):
+                inst = names[text.removeprefix("both members of ")]
+                assert inst in a.memberships and inst in b.memberships
+            elif text.startswith("both took part in"):
+                prog = names[text.removeprefix("both took part in ")]
+                assert prog in {p.program_id for p in a.participations}
+                assert prog in {p.program_id for p in b.participations}
+            elif "common partner" in text:
+                listed = re.search(r"\((.*)\)", text).group(1).split(", ")
+                pa = set(mm.firm_ids_[mm.A_[mm.table_.position(a.id)].indices])
+                pb = set(mm.firm_ids_[mm.A_[mm.table_.position(b.id)].indices])
+                assert set(listed) <= (pa & pb)
+            elif text.startswith("same district"):
+                assert a.district is b.district
+            elif text.startswith("both registered"):
+                assert mm.enrolled_[mm.table_.position(a.id)]
+                assert mm.enrolled_[mm.table_.position(b.id)]
+            else:
+                pytest.fail(f"unchecked reason {text!r}")
+        elif rec.kind == "institute":
+            inst = mm.institutes_[rec.target]
+            if text.startswith("expertise in"):
+                assert a.technologies & inst.expertise
+            elif text.startswith("offers the"):
+                assert a.needs & inst.services
+            elif text.startswith("works on"):
+                assert a.topics & inst.topics
+            elif text.startswith("member of"):
+                assert inst.id in a.memberships
+            elif text.startswith("runs "):
+                assert any(inst.id in mm.programs_[p.program_id].operators
+                           for p in a.participations)
+            elif text.startswith("same district"):
+                assert inst.district is a.district
+            else:
+                pytest.fail(f"unchecked reason {text!r}")
+
+
+@given(row=st.integers(0, 399), k=st.sampled_from([1, 5, 10, 50]),
+       kinds=st.sampled_from([("firm",), ("institute",), ("firm", "institute")]),
+       exclude=st.booleans())
+@settings(max_examples=30)
+def test_partner_invariants(fitted: rm.Matchmaker, row: int, k: int, kinds: tuple[str, ...],
+                            exclude: bool) -> None:
+    firm = fitted.table_.row(row)
+    recs = fitted.recommend_partners(firm.id, k=k, kinds=kinds, exclude_existing=exclude)
+    assert len(recs) <= k
+    assert all(r.target != firm.id for r in recs)
+    assert all(r.kind in kinds for r in recs)
+    _check_ranking(recs)
+    if exclude:
+        partners = set(fitted.firm_ids_[fitted.A_[row].indices])
+        assert not partners & {r.target for r in recs if r.kind == "firm"}
+    for r in recs:
+        assert r.score == pytest.approx(sum(r.components.values()), rel=1e-4, abs=1e-5)
+        _claims_hold(fitted, firm, r)
+
+
+def test_k_larger_than_candidates(fitted: rm.Matchmaker) -> None:
+    firm = fitted.firm_ids_[0]
+    n_inst = len(fitted.inst_ids_)
+    recs = fitted.recommend_partners(firm, k=10_000, kinds=("institute",), exclude_existing=False)
+    assert len(recs) == n_inst
+    recs = fitted.recommend_partners(firm, k=10_000, kinds=("firm",), exclude_existing=False)
+    assert len(recs) == len(fitted.firm_ids_) - 1
+    assert fitted.recommend_partners(firm, k=0) == []
+
+
+@given(row=st.integers(0, 399), day=st.dates(dt.date(2019, 1, 1), dt.date(2026, 12, 31)),
+       near=st.booleans())
+@settings(max_examples=30)
+def test_program_invariants(fitted: rm.Matchmaker, catalog: rm.Catalog, row: int,
+                            day: dt.date, near: bool) -> None:
+    firm = fitted.table_.row(row)
+    recs = fitted.recommend_programs(firm.id, k=7, on=day, near_misses=near)
+    eligible = [r for r in recs if r.eligible]
+    misses = [r for r in recs if not r.eligible]
+    assert near or not misses
+    for r in eligible:
+        assert r.kind == "program"
+        assert rm.check_eligibility(catalog.programs[r.target], firm, on=day).eligible
+        assert np.isfinite(r.score)
+        assert r.reasons, "passed rules are reasons"
+    for r in misses:
+        res = rm.check_eligibility(catalog.programs[r.target], firm, on=day)
+        assert len(res.failed) == 1
+        assert r.failed_rule == res.failed[0].rule
+        assert r.remedy is not None
+    for group in (eligible, misses):
+        keys = [(-r.score, r.target) for r in group]
+        assert keys == sorted(keys)
+    # every eligible program is listed (k=7 covers the catalog)
+    all_ok = {p for p in catalog.programs
+              if rm.check_eligibility(catalog.programs[p], firm, on=day).eligible}
+    assert {r.target for r in eligible} == all_ok
+
+
+def test_on_is_required(fitted: rm.Matchmaker) -> None:
+    with pytest.raises(TypeError):
+        fitted.recommend_programs(fitted.firm_ids_[0], k=3)  # type: ignore[call-arg]
+
+
+def test_unknown_ids_raise_keyerror(fitted: rm.Matchmaker) -> None:
+    for call in (lambda: fitted.recommend_partners("NOPE"),
+                 lambda: fitted.recommend_programs("NOPE", on=ON),
+                 lambda: fitted.recommend_all(["NOPE"]),
+                 lambda: fitted.explain(fitted.firm_ids_[0], "NOPE")):
+        with pytest.raises(KeyError, match="NOPE"):
+            call()
+    assert issubclass(rm.UnknownEntityError, rm.RootmatchError)
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(rm.NotFittedError):
+        rm.Matchmaker().recommend_partners("F000001")
+
+
+def test_same_random_state_same_output(network: rm.SupportNetwork) -> None:
+    a = rm.Matchmaker(random_state=5).fit(network)
+    b = rm.Matchmaker(random_state=5).fit(network)
+    assert a.weights_ == b.weights_
+    assert a.program_weights_ == b.program_weights_
+    firm = network.small_firms()[0]
+    assert a.recommend_partners(firm) == b.recommend_partners(firm)
+    ids_a, s_a = a.recommend_all(k=5)
+    ids_b, s_b = b.recommend_all(k=5)
+    np.testing.assert_array_equal(ids_a, ids_b)
+    np.testing.assert_array_equal(s_a, s_b)
+
+
+def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
+    mm = rm.Matchmaker(weights={"similarity": 1.0}).fit(network)
+    assert mm.weights_ == {"similarity": 1.0, "complementarity": 0.0, "affiliation": 0.0,
+                           "partners": 0.0}
+    firm = network.small_firms()[0]
+    rec = mm.recommend_partners(firm, k=1, kinds=("firm",))[0]
+    assert rec.components["similarity"] == pytest.approx(rec.score, abs=1e-5)
+    with pytest.raises(rm.ValidationError, match="unknown component"):
+        rm.Matchmaker(weights={"bogus": 1.0}).fit(network)
+
+
+def test_learned_weights_are_nonnegative(fitted: rm.Matchmaker) -> None:
+    assert set(fitted.weights_) == {"similarity", "complementarity", "affiliation", "partners"}
+    assert all(w >= 0 for w in fitted.weights_.values())
+    assert sum(fitted.weights_.values()) > 0
+    assert fitted.score_width_ == fitted.Q_.shape[1] == fitted.K_.shape[1]
+
+
+def test_near_miss_remedy_for_certificate(fitted: rm.Matchmaker) -> None:
+    """A Busan small firm without certificate sees BS24-03/04 as near misses to fix."""
+    table = fitted.table_
+    rows = np.flatnonzero(table.is_small & ~table.certified & (table.district != 16))
+    assert rows.size
+    firm = table.row(int(rows[0]))
+    recs = fitted.recommend_programs(firm.id, k=7, on=ON, near_misses=True)
+    misses = {r.target: r for r in recs if not r.eligible}
+    for pid in ("BS24-03", "BS24-04"):
+        if pid in misses:
+            assert misses[pid].failed_rule == "certificate"
+            assert "certificate" in misses[pid].remedy.en
+
+
+def test_explain_matches_recommendation(fitted: rm.Matchmaker) -> None:
+    firm = fitted.firm_ids_[3]
+    for rec in fitted.recommend_partners(firm, k=5):
+        ex = fitted.explain(firm, rec.target)
+        assert ex.kind == rec.kind
+        assert ex.score == pytest.approx(rec.score, rel=1e-4, abs=1e-5)
+        assert ex.reasons == rec.reasons
+    prog = fitted.explain(firm, "BS24-05", on=ON)
+    assert prog.kind == "program"
+    with pytest.raises(rm.ValidationError):
+        fitted.explain(firm, "BS24-05")
