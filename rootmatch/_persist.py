@@ -1,0 +1,108 @@
+"""Safe persistence: one ``.npz`` file of plain arrays plus a JSON header, never pickle.
+
+The JSON header (format name and version, user metadata, and a SHA-256 checksum of every
+array's name, dtype, shape and bytes) is stored inside the archive as a uint8 array named
+``__meta__``. Reading uses ``numpy.load(..., allow_pickle=False)``; a truncated, tampered or
+foreign file raises :class:`~rootmatch.exceptions.ModelFormatError`. Writing goes to a
+temporary file in the same folder, then an atomic rename, so an existing file is never left
+half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .exceptions import ModelFormatError
+
+__all__ = ["load_archive", "save_archive"]
+
+_META = "__meta__"
+
+
+def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def save_archive(
+    path: str | os.PathLike[str],
+    arrays: Mapping[str, np.ndarray],
+    meta: Mapping[str, Any],
+    *,
+    format_name: str,
+    version: int,
+) -> Path:
+    """Write ``arrays`` and ``meta`` to ``path`` atomically; returns the path written."""
+    path = Path(path)
+    for name, a in arrays.items():
+        if np.asarray(a).dtype.hasobject:
+            raise ModelFormatError(f"array {name!r} holds Python objects; refusing to save it")
+    body = {"format": format_name, "version": version, "meta": dict(meta)}
+    body["checksum"] = _checksum(arrays, body)
+    header = np.frombuffer(json.dumps(body, ensure_ascii=False).encode("utf-8"), np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **{_META: header}, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_archive(
+    path: str | os.PathLike[str], *, format_name: str, version: int
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read an archive written by :func:`save_archive` and verify it.
+
+    Raises
+    ------
+    ModelFormatError
+        When the file is not such an archive, is of another format or version, or its
+        checksum does not match (truncated or tampered with).
+    FileNotFoundError
+        When ``path`` does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved model at {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        raise ModelFormatError(f"{path}: not a readable rootmatch archive ({err})") from err
+    if _META not in arrays:
+        raise ModelFormatError(f"{path}: not a rootmatch archive (no header)")
+    try:
+        body = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFormatError(f"{path}: corrupt header ({err})") from err
+    if not isinstance(body, dict) or body.get("format") != format_name:
+        raise ModelFormatError(
+            f"{path}: format {body.get('format') if isinstance(body, dict) else None!r}, "
+            f"expected {format_name!r}")
+    if body.get("version") != version:
+        raise ModelFormatError(
+            f"{path}: format version {body.get('version')!r}, this rootmatch reads {version}")
+    stored = body.pop("checksum", None)
+    if stored != _checksum(arrays, body):
+        raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
+    return arrays, body["meta"]
