@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
-from typing import Union
 
 import numpy as np
 
 from .exceptions import ValidationError
 
-SeedLike = Union[None, int, np.integer, np.random.Generator, np.random.SeedSequence]
+SeedLike = int | np.integer | np.random.Generator | np.random.SeedSequence | None
 
 __all__ = ["SeedLike", "check_date", "check_rng"]
 

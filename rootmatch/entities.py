@@ -32,8 +32,8 @@ from .taxonomy import (
 
 if TYPE_CHECKING:
     from .rules import Rule
-    from .table import FirmTable
     from .synth import Truth
+    from .table import FirmTable
 
 __all__ = [
     "Firm",
@@ -48,15 +48,30 @@ __all__ = [
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 SMALL_FIRM_LIMIT = 10
+#: Head counts are stored as int32 in :class:`~rootmatch.FirmTable`.
+_MAX_EMPLOYEES = 2**31 - 1
 
 
 # --- converters and validators -----------------------------------------------------------
-def _enum_set(enum_cls: type[LabelledEnum]) -> Callable[[object], frozenset[Any]]:
-    def convert(values: object) -> frozenset[Any]:
-        return enum_cls.parse_many(values)
+def _naming(field_name: str, convert: Callable[[object], Any]) -> Callable[[object], Any]:
+    """Wrap a converter so that its errors name ``field_name`` (converters do not know it)."""
 
-    convert.__name__ = f"to_{enum_cls.__name__}_set"
-    return convert
+    def wrapped(value: object) -> Any:
+        try:
+            return convert(value)
+        except ValidationError as err:
+            raise type(err)(f"{field_name}: {err}", field=field_name, value=value) from err
+        except (TypeError, ValueError, KeyError) as err:
+            raise ValidationError(
+                f"{field_name}: cannot read {value!r} ({err})", field=field_name, value=value
+            ) from err
+
+    wrapped.__name__ = f"to_{field_name}"
+    return wrapped
+
+
+def _enum_set(enum_cls: type[LabelledEnum], field_name: str) -> Callable[[object], Any]:
+    return _naming(field_name, enum_cls.parse_many)
 
 
 def _str_set(values: object) -> frozenset[str]:
@@ -64,7 +79,34 @@ def _str_set(values: object) -> frozenset[str]:
         return frozenset()
     if isinstance(values, str):
         values = [v.strip() for v in values.replace("|", ";").split(";") if v.strip()]
-    return frozenset(str(v) for v in values)  # type: ignore[attr-defined]
+    return frozenset(str(v).strip() for v in values)  # type: ignore[attr-defined]
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "예", "o"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "아니오", "x", ""})
+
+
+def _to_bool(value: object) -> bool:
+    """Booleans, 0/1 and the usual yes/no words (CSV input); anything else is an error."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and int(value) in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().casefold() in _TRUE | _FALSE:
+        return value.strip().casefold() in _TRUE
+    raise ValidationError(f"must be a boolean (true/false, yes/no, 1/0), got {value!r}",
+                          value=value)
+
+
+def _check_ids(instance: object, attribute: attrs.Attribute, value: frozenset[str]) -> None:  # type: ignore[type-arg]
+    bad = sorted(v for v in value if not _ID.match(v))
+    if bad:
+        raise ValidationError(
+            f"{type(instance).__name__}.{attribute.name} must hold ids (letters, digits, '_', '-'"
+            f" or '.'), got {bad[0]!r}",
+            field=attribute.name,
+            value=bad[0],
+        )
 
 
 def _check_id(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
@@ -134,11 +176,8 @@ def _to_float(value: object) -> object:
     return value
 
 
-def _to_enum(enum_cls: type[LabelledEnum]) -> Callable[[object], Any]:
-    def convert(value: object) -> Any:
-        return enum_cls.parse(value)
-
-    return convert
+def _to_enum(enum_cls: type[LabelledEnum], field_name: str) -> Callable[[object], Any]:
+    return _naming(field_name, enum_cls.parse)
 
 
 def _to_date(value: object) -> object:
@@ -149,6 +188,8 @@ def _to_date(value: object) -> object:
             return dt.date.fromisoformat(value.strip())
         except ValueError as err:
             raise ValidationError(f"not a date YYYY-MM-DD: {value!r}", value=value) from err
+    if isinstance(value, dt.date):
+        return value
     if isinstance(value, np.datetime64):
         return value.astype("datetime64[D]").item()
     return value
@@ -172,7 +213,7 @@ def parse_period_start(text: str) -> dt.date:
     (datetime.date(2022, 8, 1), datetime.date(2019, 1, 1))
     """
     parts = [int(p) for p in str(text).strip().split("-")]
-    year, month, day = (parts + [1, 1])[:3]
+    year, month, day = [*parts, 1, 1][:3]
     return dt.date(year, month, day)
 
 
@@ -204,7 +245,7 @@ class Participation:
     """
 
     program_id: str = field(validator=_check_id)
-    on: dt.date = field(converter=_to_date, validator=_is_date)
+    on: dt.date = field(converter=_naming("on", _to_date), validator=_is_date)
 
 
 def _to_participations(values: object) -> tuple[Participation, ...]:
@@ -272,20 +313,28 @@ class Firm:
     id: str = field(validator=_check_id)
     name: str = field(validator=_check_text)
     technologies: frozenset[RootTechnology] = field(
-        converter=_enum_set(RootTechnology), validator=_nonempty
+        converter=_enum_set(RootTechnology, "technologies"), validator=_nonempty
     )
-    employees: int = field(converter=_to_int, validator=_int_in(0, None))
-    district: District = field(converter=_to_enum(District))
+    employees: int = field(converter=_to_int, validator=_int_in(0, _MAX_EMPLOYEES))
+    district: District = field(converter=_to_enum(District, "district"))
     founded: int | None = field(default=None, converter=attrs.converters.optional(_to_int))
     workforce_40plus: float = field(default=0.658, converter=_to_float, validator=_unit_interval)
     foreign_share: float = field(default=0.0, converter=_to_float, validator=_unit_interval)
     digital_level: int = field(default=0, converter=_to_int, validator=_int_in(0, 4))
-    materials: frozenset[Material] = field(factory=frozenset, converter=_enum_set(Material))
-    needs: frozenset[SupportAxis] = field(factory=frozenset, converter=_enum_set(SupportAxis))
-    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic))
-    certified: bool = field(default=False, converter=bool)
-    memberships: frozenset[str] = field(factory=frozenset, converter=_str_set)
-    participations: tuple[Participation, ...] = field(factory=tuple, converter=_to_participations)
+    materials: frozenset[Material] = field(
+        factory=frozenset, converter=_enum_set(Material, "materials")
+    )
+    needs: frozenset[SupportAxis] = field(
+        factory=frozenset, converter=_enum_set(SupportAxis, "needs")
+    )
+    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic, "topics"))
+    certified: bool = field(default=False, converter=_naming("certified", _to_bool))
+    memberships: frozenset[str] = field(
+        factory=frozenset, converter=_naming("memberships", _str_set), validator=_check_ids
+    )
+    participations: tuple[Participation, ...] = field(
+        factory=tuple, converter=_naming("participations", _to_participations)
+    )
     cluster: str = field(default="", converter=lambda v: "" if v is None else str(v))
 
     @founded.validator
@@ -322,15 +371,17 @@ class Institute:
     id: str = field(validator=_check_id)
     name_ko: str = field(validator=_check_text)
     name_en: str = field(validator=_check_text)
-    kind: InstituteKind = field(converter=_to_enum(InstituteKind))
+    kind: InstituteKind = field(converter=_to_enum(InstituteKind, "kind"))
     district: District | None = field(
-        default=None, converter=attrs.converters.optional(_to_enum(District))
+        default=None, converter=attrs.converters.optional(_to_enum(District, "district"))
     )
     expertise: frozenset[RootTechnology] = field(
-        factory=frozenset, converter=_enum_set(RootTechnology)
+        factory=frozenset, converter=_enum_set(RootTechnology, "expertise")
     )
-    services: frozenset[SupportAxis] = field(factory=frozenset, converter=_enum_set(SupportAxis))
-    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic))
+    services: frozenset[SupportAxis] = field(
+        factory=frozenset, converter=_enum_set(SupportAxis, "services")
+    )
+    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic, "topics"))
     description: str = ""
     source: str = ""
 
@@ -340,7 +391,18 @@ class Institute:
 
 
 def _to_rules(values: object) -> tuple[Rule, ...]:
-    return tuple(values) if values is not None else ()  # type: ignore[call-overload]
+    """Rules as given, or read from their :meth:`~rootmatch.rules.Rule.to_dict` form."""
+    out = []
+    for v in values if values is not None else ():  # type: ignore[attr-defined]
+        if isinstance(v, Mapping):
+            from .rules import rule_from_dict
+
+            v = rule_from_dict(v)
+        # the rule interface, checked by shape: rules.py imports this module, not vice versa
+        if not all(callable(getattr(v, m, None)) for m in ("mask", "describe", "remedy")):
+            raise ValidationError(f"not a Rule: {v!r}", value=v)
+        out.append(v)
+    return tuple(out)
 
 
 @frozen(kw_only=True)
@@ -361,19 +423,23 @@ class Program:
     id: str = field(validator=_check_id)
     name_ko: str = field(validator=_check_text)
     name_en: str = field(validator=_check_text)
-    axis: SupportAxis = field(converter=_to_enum(SupportAxis))
-    start: dt.date = field(converter=_to_date, validator=_is_date)
-    end: dt.date = field(converter=_to_date, validator=_is_date)
-    funding: Funding = field(converter=_to_enum(Funding))
+    axis: SupportAxis = field(converter=_to_enum(SupportAxis, "axis"))
+    start: dt.date = field(converter=_naming("start", _to_date), validator=_is_date)
+    end: dt.date = field(converter=_naming("end", _to_date), validator=_is_date)
+    funding: Funding = field(converter=_to_enum(Funding, "funding"))
     targets: frozenset[RootTechnology] = field(
-        factory=frozenset, converter=_enum_set(RootTechnology)
+        factory=frozenset, converter=_enum_set(RootTechnology, "targets")
     )
-    axes: frozenset[SupportAxis] = field(factory=frozenset, converter=_enum_set(SupportAxis))
-    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic))
-    rules: tuple[Rule, ...] = field(factory=tuple, converter=_to_rules)
+    axes: frozenset[SupportAxis] = field(
+        factory=frozenset, converter=_enum_set(SupportAxis, "axes")
+    )
+    topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic, "topics"))
+    rules: tuple[Rule, ...] = field(factory=tuple, converter=_naming("rules", _to_rules))
     capacity: int | None = field(default=None, converter=attrs.converters.optional(_to_int))
-    capacity_assumed: bool = True
-    operators: frozenset[str] = field(factory=frozenset, converter=_str_set)
+    capacity_assumed: bool = field(default=True, converter=_naming("capacity_assumed", _to_bool))
+    operators: frozenset[str] = field(
+        factory=frozenset, converter=_naming("operators", _str_set), validator=_check_ids
+    )
     description: str = ""
     notes: str = ""
 
@@ -381,8 +447,8 @@ class Program:
     def _check_end(self, attribute: attrs.Attribute, value: dt.date) -> None:  # type: ignore[type-arg]
         if value < self.start:
             raise ValidationError(
-                f"Program.end {value} is before Program.start {self.start}",
-                field="end",
+                f"Program.{attribute.name} {value} is before Program.start {self.start}",
+                field=attribute.name,
                 value=value,
             )
 
@@ -416,7 +482,7 @@ class SupportCenter:
     name_ko: str = "부산뿌리산업종합지원센터"
     name_en: str = "Busan Root-Industry Comprehensive Support Center"
     district: District | None = field(
-        default=None, converter=attrs.converters.optional(_to_enum(District))
+        default=None, converter=attrs.converters.optional(_to_enum(District, "district"))
     )
     description: str = ""
 
@@ -429,8 +495,20 @@ def _to_dict_by_id(values: object) -> dict[str, Any]:
     if values is None:
         return {}
     if isinstance(values, Mapping):
+        for key, v in values.items():
+            if key != getattr(v, "id", None):
+                raise ValidationError(f"key {key!r} differs from the entity's id "
+                                      f"{getattr(v, 'id', None)!r}", value=key)
         return dict(values)
-    return {v.id: v for v in values}  # type: ignore[attr-defined]
+    return entities_by_id(values)  # type: ignore[arg-type]
+
+
+def _to_table(values: object) -> FirmTable:
+    if hasattr(values, "tech_mask") and hasattr(values, "ids"):  # a FirmTable already
+        return values  # type: ignore[return-value]
+    from .table import FirmTable
+
+    return FirmTable.from_firms(values)  # type: ignore[arg-type]
 
 
 def _to_pairs(values: object) -> np.ndarray:
@@ -465,15 +543,50 @@ class Population:
         Nothing the network or the engine reads depends on it.
     """
 
-    firms: FirmTable
-    institutes: dict[str, Institute] = field(factory=dict, converter=_to_dict_by_id)
-    programs: dict[str, Program] = field(factory=dict, converter=_to_dict_by_id)
-    collaborations: np.ndarray = field(factory=lambda: _to_pairs(None), converter=_to_pairs, eq=_ARRAY_EQ)
+    firms: FirmTable = field(converter=_naming("firms", _to_table))
+    institutes: dict[str, Institute] = field(
+        factory=dict, converter=_naming("institutes", _to_dict_by_id)
+    )
+    programs: dict[str, Program] = field(
+        factory=dict, converter=_naming("programs", _to_dict_by_id)
+    )
+    collaborations: np.ndarray = field(
+        factory=lambda: _to_pairs(None), converter=_naming("collaborations", _to_pairs),
+        eq=_ARRAY_EQ,
+    )
     institute_links: np.ndarray = field(
-        factory=lambda: _to_pairs(None), converter=_to_pairs, eq=_ARRAY_EQ
+        factory=lambda: _to_pairs(None), converter=_naming("institute_links", _to_pairs),
+        eq=_ARRAY_EQ,
     )
     hub: SupportCenter = field(factory=SupportCenter)
     truth: Truth | None = field(default=None, eq=False)
+
+    @collaborations.validator
+    def _check_collaborations(self, attribute: attrs.Attribute, value: np.ndarray) -> None:  # type: ignore[type-arg]
+        if value.shape[0] == 0:
+            return
+        unknown = ~np.isin(value, self.firms.ids)
+        if unknown.any():
+            bad = str(value[unknown][0])
+            raise ValidationError(f"{attribute.name}: unknown firm id {bad!r}",
+                                  field=attribute.name, value=bad)
+        same = value[:, 0] == value[:, 1]
+        if same.any():
+            bad = str(value[same][0, 0])
+            raise ValidationError(f"{attribute.name}: firm {bad!r} paired with itself",
+                                  field=attribute.name, value=bad)
+
+    @institute_links.validator
+    def _check_institute_links(self, attribute: attrs.Attribute, value: np.ndarray) -> None:  # type: ignore[type-arg]
+        if value.shape[0] == 0:
+            return
+        for col, known, what in ((0, self.firms.ids, "firm"),
+                                 (1, np.asarray(sorted(self.institutes), dtype=str), "institute")):
+            unknown = ~np.isin(value[:, col], known)
+            if unknown.any():
+                bad = str(value[unknown, col][0])
+                raise ValidationError(f"{attribute.name}: unknown {what} id {bad!r}",
+                                      field=attribute.name, value=bad)
 
     def __len__(self) -> int:
         return len(self.firms)

@@ -7,6 +7,9 @@ single-firm answers can never disagree.
 
 Rules compose: ``rule_a & rule_b``, ``rule_a | rule_b``, ``~rule``, or :class:`AllOf`,
 :class:`AnyOf`, :class:`Not`; :class:`Predicate` wraps any vectorised function a user writes.
+
+A program without rules is checked for its period only (:func:`effective_rules`), on both
+paths alike.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .table import FirmTable
 from .taxonomy import District, RootTechnology, mask_of, members_of
 
 __all__ = [
+    "SME",
     "ActiveOn",
     "AllOf",
     "AnyOf",
@@ -41,12 +45,14 @@ __all__ = [
     "Reason",
     "Rule",
     "RuleOutcome",
-    "SME",
     "TargetTechnologies",
     "check_eligibility",
-    "eligibility_matrix",
+    "effective_rules",
     "eligibility_mask",
+    "eligibility_matrix",
+    "outcomes_for_row",
     "rule_from_dict",
+    "rule_masks",
 ]
 
 Mask = NDArray[np.bool_]
@@ -158,6 +164,12 @@ def _frozen_rule(cls: type) -> type:
     return frozen(kw_only=True)(cls)
 
 
+def _non_negative(instance: object, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
+    if value < 0:
+        raise ValidationError(f"{type(instance).__name__}.{attribute.name} must be >= 0, "
+                              f"got {value!r}", field=attribute.name, value=value)
+
+
 # --- concrete rules ----------------------------------------------------------------------
 @_frozen_rule
 class MaxEmployees(Rule):
@@ -165,6 +177,10 @@ class MaxEmployees(Rule):
 
     kind: ClassVar[str] = "max_employees"
     limit: int = field(converter=int)
+
+    @limit.validator
+    def _check_limit(self, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
+        _non_negative(self, attribute, value)
 
     def mask(self, table: FirmTable, *, program: Program, on: dt.date) -> Mask:
         return table.employees <= self.limit
@@ -193,14 +209,20 @@ class SME(Rule):
     kind: ClassVar[str] = "sme"
     max_employees: int = field(default=299, converter=int)
 
+    @max_employees.validator
+    def _check_max(self, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
+        _non_negative(self, attribute, value)
+
     def mask(self, table: FirmTable, *, program: Program, on: dt.date) -> Mask:
         return table.employees <= self.max_employees
 
     def describe(self, table, row, passed, *, program, on):  # type: ignore[no-untyped-def]
-        n = int(table.employees[row])
+        n, cap = int(table.employees[row]), self.max_employees + 1
         if passed:
-            return Reason(f"중소기업 (종업원 {n}명 < 300명 기준)", f"SME ({n} employees < 300)")
-        return Reason(f"중소기업 아님 (종업원 {n}명 ≥ 300명)", f"not an SME ({n} employees ≥ 300)")
+            return Reason(f"중소기업 (종업원 {n}명 < {cap}명 기준)",
+                          f"SME ({n} employees < {cap}, the head-count proxy)")
+        return Reason(f"중소기업 아님 (종업원 {n}명 ≥ {cap}명)",
+                      f"not an SME ({n} employees ≥ {cap})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.kind, "max_employees": self.max_employees}
@@ -233,7 +255,8 @@ class InRegion(Rule):
         where_en = "Busan" if self.districts is None else ", ".join(
             x.label_en for x in sorted(self.districts, key=lambda x: x.value))
         if passed:
-            return Reason(f"소재지 {d.label_ko}: {where_ko} 대상 지역", f"located in {d.label_en} ({where_en})")
+            return Reason(f"소재지 {d.label_ko}: {where_ko} 대상 지역",
+                          f"located in {d.label_en} ({where_en})")
         return Reason(f"소재지 {d.label_ko}: {where_ko} 소재 기업만 신청 가능",
                       f"located in {d.label_en}; only firms in {where_en} may apply")
 
@@ -253,6 +276,12 @@ class TargetTechnologies(Rule):
     kind: ClassVar[str] = "target_technologies"
     technologies: frozenset[RootTechnology] = field(converter=RootTechnology.parse_many)
 
+    @technologies.validator
+    def _check_technologies(self, attribute: attrs.Attribute, value: frozenset) -> None:  # type: ignore[type-arg]
+        if not value:
+            raise ValidationError("TargetTechnologies.technologies must not be empty",
+                                  field=attribute.name, value=value)
+
     def mask(self, table: FirmTable, *, program: Program, on: dt.date) -> Mask:
         return (table.tech_mask & np.uint16(mask_of(self.technologies))) != 0
 
@@ -267,7 +296,8 @@ class TargetTechnologies(Rule):
                       f"none of the targeted technologies ({', '.join(t.label_en for t in want)})")
 
     def remedy(self, table, row, *, program, on):  # type: ignore[no-untyped-def]
-        return Reason("대상 업종 기업과 컨소시엄 구성", "apply in a consortium with a firm in a targeted technology")
+        return Reason("대상 업종 기업과 컨소시엄 구성",
+                      "apply in a consortium with a firm in a targeted technology")
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.kind, "technologies": sorted(t.name for t in self.technologies)}
@@ -314,7 +344,8 @@ class ActiveOn(Rule):
 
     def remedy(self, table, row, *, program, on):  # type: ignore[no-untyped-def]
         if on < program.start:
-            return Reason(f"{program.start} 공고 이후 신청", f"apply once the call opens on {program.start}")
+            return Reason(f"{program.start} 공고 이후 신청",
+                          f"apply once the call opens on {program.start}")
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -399,7 +430,16 @@ def _rule_tuple(values: Iterable[Rule]) -> tuple[Rule, ...]:
     out = tuple(values)
     if not out:
         raise ValidationError("a composite rule needs at least one rule", field="rules")
+    for r in out:
+        if not isinstance(r, Rule):
+            raise ValidationError(f"not a Rule: {r!r}", field="rules", value=r)
     return out
+
+
+def _is_rule(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    if not isinstance(value, Rule):
+        raise ValidationError(f"{type(instance).__name__}.{attribute.name}: not a Rule: {value!r}",
+                              field=attribute.name, value=value)
 
 
 @_frozen_rule
@@ -468,7 +508,7 @@ class Not(Rule):
     """``rule`` fails."""
 
     kind: ClassVar[str] = "not"
-    rule: Rule
+    rule: Rule = field(validator=_is_rule)
 
     def mask(self, table: FirmTable, *, program: Program, on: dt.date) -> Mask:
         return ~self.rule.mask(table, program=program, on=on)
@@ -520,40 +560,106 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
 
 
 # --- evaluation --------------------------------------------------------------------------
-def eligibility_mask(program: Program, table: FirmTable, *, on: dt.date) -> Mask:
-    """Which firms of ``table`` are eligible for ``program`` on ``on`` (all rules pass)."""
-    on = check_date(on)
-    out = np.ones(len(table), bool)
-    for r in program.rules:
-        out &= r.mask(table, program=program, on=on)
-    return out
+def effective_rules(program: Program) -> tuple[Rule, ...]:
+    """The rules both paths evaluate: ``program.rules``, or the period alone when it has none.
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> p = rm.Program(id="P1", name_ko="시범", name_en="Pilot", axis="기술 개발",
+    ...                start="2024-01-01", end="2024-12-31", funding="city")
+    >>> effective_rules(p)
+    (ActiveOn(),)
+    """
+    return program.rules if program.rules else (ActiveOn(),)
 
 
-def rule_masks(program: Program, table: FirmTable, *, on: dt.date) -> NDArray[np.bool_]:
-    """Per-rule pass masks, shape ``(len(program.rules), len(table))``."""
+def eligibility_mask(program: Program, table: FirmTable, *, on: dt.date | str) -> Mask:
+    """Which firms of ``table`` are eligible for ``program`` on ``on`` (every rule passes).
+
+    Examples
+    --------
+    >>> import datetime as dt, rootmatch as rm
+    >>> cat = rm.catalog.busan_2024()
+    >>> t = rm.FirmTable.from_firms([
+    ...     rm.Firm(id="F1", name="A", technologies=["금형"], employees=7, district="사상구"),
+    ...     rm.Firm(id="F2", name="B", technologies=["용접"], employees=25,
+    ...             district="outside busan")])
+    >>> eligibility_mask(cat.programs["BS24-01"], t, on=dt.date(2024, 6, 1)).tolist()
+    [True, False]
+    """
+    return rule_masks(program, table, on=on).all(axis=0)
+
+
+def rule_masks(program: Program, table: FirmTable, *, on: dt.date | str) -> NDArray[np.bool_]:
+    """Per-rule pass masks, shape ``(len(effective_rules(program)), len(table))``.
+
+    Row ``r`` is rule ``effective_rules(program)[r]`` (``program.rules`` when it has any).
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> cat = rm.catalog.busan_2024()
+    >>> t = rm.FirmTable.from_firms([
+    ...     rm.Firm(id="F2", name="B", technologies=["용접"], employees=25, district="부산 외")])
+    >>> p = cat.programs["BS24-01"]
+    >>> masks = rule_masks(p, t, on="2024-06-01")
+    >>> masks.shape, [r.kind for r, ok in zip(p.rules, masks[:, 0]) if not ok]
+    ((5, 1), ['in_region', 'target_technologies'])
+    """
     on = check_date(on)
-    if not program.rules:
-        return np.ones((0, len(table)), bool)
-    return np.stack([r.mask(table, program=program, on=on) for r in program.rules])
+    masks = []
+    for r in effective_rules(program):
+        m = np.asarray(r.mask(table, program=program, on=on))
+        if m.shape != (len(table),) or m.dtype != bool:
+            raise EligibilityError(f"rule {r.name!r} gave a mask of dtype {m.dtype} and shape "
+                                   f"{m.shape}, expected bool ({len(table)},)")
+        masks.append(m)
+    return np.stack(masks)
 
 
 def eligibility_matrix(
-    programs: Sequence[Program], table: FirmTable, *, on: dt.date
+    programs: Sequence[Program], table: FirmTable, *, on: dt.date | str
 ) -> NDArray[np.bool_]:
-    """Eligibility of every firm for every program, shape ``(len(table), len(programs))``."""
+    """Eligibility of every firm for every program, shape ``(len(table), len(programs))``.
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> cat = rm.catalog.busan_2024()
+    >>> t = rm.FirmTable.from_firms([
+    ...     rm.Firm(id="F1", name="A", technologies=["금형"], employees=7, district="사상구")])
+    >>> progs = sorted(cat.programs.values(), key=lambda p: p.id)
+    >>> eligibility_matrix(progs, t, on="2024-06-01").astype(int).tolist()
+    [[1, 0, 0, 0, 1, 1, 0]]
+    """
+    on = check_date(on)
     if not programs:
         return np.zeros((len(table), 0), bool)
     return np.stack([eligibility_mask(p, table, on=on) for p in programs], axis=1)
 
 
 def outcomes_for_row(
-    program: Program, table: FirmTable, row: int, *, on: dt.date
+    program: Program, table: FirmTable, row: int, *, on: dt.date | str
 ) -> tuple[RuleOutcome, ...]:
-    """Every rule's outcome for row ``row`` of ``table`` (evaluated on that row alone)."""
+    """Every rule's outcome for row ``row`` of ``table``, with reasons and remedies.
+
+    The rules are evaluated on that row alone, by the same :meth:`Rule.mask` the batch path
+    uses; a program without rules reports its period (:func:`effective_rules`).
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> cat = rm.catalog.busan_2024()
+    >>> t = rm.FirmTable.from_firms([
+    ...     rm.Firm(id="F1", name="A", technologies=["금형"], employees=7, district="사상구")])
+    >>> [o.passed for o in outcomes_for_row(cat.programs["BS24-03"], t, 0, on="2024-06-01")]
+    [True, True, True, False, True]
+    """
     on = check_date(on)
-    one = table.take([row]) if len(table) != 1 else table
+    one = table if len(table) == 1 and int(row) == 0 else table.take([row])
     out = []
-    for r in program.rules:
+    for r in effective_rules(program):
         passed = bool(r.mask(one, program=program, on=on)[0])
         out.append(RuleOutcome(
             rule=r.name,
@@ -591,8 +697,6 @@ def check_eligibility(program: Program, firm: Firm, *, on: dt.date) -> Eligibili
     (True, True)
     """
     on = check_date(on)
-    if not program.rules:  # nothing to check but the period: still explain it
-        program = attrs.evolve(program, rules=(ActiveOn(),))
     table = FirmTable.from_firms([firm])
     reasons = outcomes_for_row(program, table, 0, on=on)
     return EligibilityResult(

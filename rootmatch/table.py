@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from .entities import SMALL_FIRM_LIMIT, Firm, Participation
+from ._validation import check_date
+from .entities import _ID, SMALL_FIRM_LIMIT, Firm, Participation
 from .exceptions import UnknownEntityError, ValidationError
 from .taxonomy import District, Material, RootTechnology, SupportAxis, Topic, mask_of, members_of
 
@@ -39,6 +40,34 @@ SCALAR_COLUMNS: dict[str, Any] = {
     "cluster": np.int16,  # code into cluster_vocab
 }
 _N_TECH = len(RootTechnology)
+
+
+_ID_CHARS = np.zeros(128, bool)
+_ID_CHARS[[ord(c) for c in "0123456789_.-"]] = True
+_ID_CHARS[ord("A"): ord("Z") + 1] = True
+_ID_CHARS[ord("a"): ord("z") + 1] = True
+_ID_FIRST = _ID_CHARS.copy()
+_ID_FIRST[[ord(c) for c in "_.-"]] = False
+
+
+def _narrow(strings: NDArray[np.str_]) -> NDArray[np.str_]:
+    """The same strings in the narrowest fixed width (``astype(str)`` of ints gives U21)."""
+    width = int(np.char.str_len(strings).max()) if strings.size else 1
+    return strings.astype(f"<U{max(width, 1)}", copy=False)
+
+
+def _valid_ids(ids: NDArray[np.str_]) -> NDArray[np.bool_]:
+    """Vectorised ``entities._ID`` match: the fixed-width code points checked at once."""
+    n = ids.shape[0]
+    width = ids.dtype.itemsize // 4
+    if n == 0 or width == 0:
+        return np.zeros(n, bool)
+    codes = np.ascontiguousarray(ids).view(np.uint32).reshape(n, width)
+    length = np.char.str_len(ids)
+    inside = np.arange(width) < length[:, None]
+    ok_char = _ID_CHARS[np.minimum(codes, 127)] & (codes < 128)
+    ok = np.all(ok_char | ~inside, axis=1) & _ID_FIRST[np.minimum(codes[:, 0], 127)]
+    return ok & (codes[:, 0] < 128) & (length >= 1) & (length <= 64)
 
 
 def _bits(mask: NDArray[np.integer], width: int) -> NDArray[np.bool_]:
@@ -147,34 +176,70 @@ class FirmTable:
         """Build a table straight from columns (the vectorised path synthetic data uses).
 
         Missing optional columns take the :class:`~rootmatch.Firm` defaults. With
-        ``validate=True`` every column is checked at once and the first bad row is named.
+        ``validate=True`` every column is checked at once and the first bad row is named
+        (:class:`~rootmatch.ValidationError` with ``.field`` the column).
+
+        Sets are bit masks (bit ``m.value`` for member ``m``, see
+        :func:`rootmatch.taxonomy.mask_of`); ``district`` holds ``District.value`` codes;
+        memberships and participations are CSR-style ragged columns (``*_indptr`` of length
+        ``n + 1`` and flat codes into ``membership_vocab`` / ``program_vocab``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rootmatch import District, FirmTable, RootTechnology
+        >>> n = 1000
+        >>> t = FirmTable.from_columns(
+        ...     ids=np.char.add("F", np.arange(n).astype(str)),
+        ...     tech_mask=np.full(n, 1 << RootTechnology.MOLD.value),
+        ...     employees=np.arange(n) % 20,
+        ...     district=np.full(n, District.SASANG.value))
+        >>> len(t), len(t.small()), t["F12"].technologies == {RootTechnology.MOLD}
+        (1000, 500, True)
         """
         ids_arr = np.asarray(ids, dtype=np.str_)
+        if ids_arr.ndim != 1:
+            raise ValidationError(f"ids must be 1-D, got shape {ids_arr.shape}", field="ids")
         n = ids_arr.shape[0]
 
-        def col(value: ArrayLike | None, dtype: Any, default: Any) -> np.ndarray:
+        def col(name: str, value: ArrayLike | None, default: Any) -> np.ndarray:
+            dtype = SCALAR_COLUMNS[name]
             if value is None:
                 return np.full(n, default, dtype=dtype)
             arr = np.asarray(value)
             if arr.shape != (n,):
-                raise ValidationError(f"column has shape {arr.shape}, expected ({n},)")
+                raise ValidationError(f"column {name} has shape {arr.shape}, expected ({n},)",
+                                      field=name)
+            if n and np.issubdtype(dtype, np.integer):
+                if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+                    whole = np.issubdtype(arr.dtype, np.floating) and bool(
+                        np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
+                    if not whole:
+                        raise ValidationError(f"column {name} must hold integers, got dtype "
+                                              f"{arr.dtype}", field=name)
+                info = np.iinfo(dtype)
+                lo, hi = arr.min(), arr.max()
+                if lo < info.min or hi > info.max:
+                    bad = lo if lo < info.min else hi
+                    raise ValidationError(f"column {name}: {bad!r} does not fit {np.dtype(dtype)}",
+                                          field=name, value=bad)
             return arr.astype(dtype, copy=False)
 
         self = object.__new__(cls)
-        self.ids = ids_arr
-        self.names = col(names, np.str_, "") if names is not None else ids_arr.copy()
-        self.tech_mask = col(tech_mask, np.uint16, 0)
-        self.employees = col(employees, np.int32, 0)
-        self.district = col(district, np.int8, District.OUTSIDE_BUSAN.value)
-        self.founded = col(founded, np.int16, 0)
-        self.workforce_40plus = col(workforce_40plus, np.float64, 0.658)
-        self.foreign_share = col(foreign_share, np.float64, 0.0)
-        self.digital_level = col(digital_level, np.int8, 0)
-        self.materials_mask = col(materials_mask, np.uint8, 0)
-        self.needs_mask = col(needs_mask, np.uint8, 0)
-        self.topics_mask = col(topics_mask, np.uint16, 0)
-        self.certified = col(certified, np.bool_, False)
-        self.cluster = col(cluster, np.int16, 0)
+        self.ids = _narrow(ids_arr)
+        self.names = _narrow(col("names", names, "")) if names is not None else self.ids.copy()
+        self.tech_mask = col("tech_mask", tech_mask, 0)
+        self.employees = col("employees", employees, 0)
+        self.district = col("district", district, District.OUTSIDE_BUSAN.value)
+        self.founded = col("founded", founded, 0)
+        self.workforce_40plus = col("workforce_40plus", workforce_40plus, 0.658)
+        self.foreign_share = col("foreign_share", foreign_share, 0.0)
+        self.digital_level = col("digital_level", digital_level, 0)
+        self.materials_mask = col("materials_mask", materials_mask, 0)
+        self.needs_mask = col("needs_mask", needs_mask, 0)
+        self.topics_mask = col("topics_mask", topics_mask, 0)
+        self.certified = col("certified", certified, False)
+        self.cluster = col("cluster", cluster, 0)
         self.cluster_vocab = tuple(cluster_vocab) if cluster_vocab else ("",)
         self.membership_vocab = tuple(membership_vocab)
         self.mem_indptr = (
@@ -195,13 +260,13 @@ class FirmTable:
             if part_on is None
             else np.asarray(part_on, dtype="datetime64[D]")
         )
+        self._order = None  # the id sort order, computed on first lookup
         if validate:
             self._validate()
         for name in cls.__slots__:
             value = getattr(self, name, None)
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)
-        self._order = None
         return self
 
     @classmethod
@@ -262,11 +327,15 @@ class FirmTable:
             if getattr(self, name).shape != (n,):
                 raise ValidationError(f"column {name} has {getattr(self, name).shape[0]} rows, "
                                       f"expected {n}", field=name)
-        if n and len(np.unique(self.ids)) != n:
-            uniq, counts = np.unique(self.ids, return_counts=True)
-            dup = uniq[counts > 1][0]
-            raise ValidationError(f"duplicate firm id {dup!r}", field="id", value=dup)
-        fail("ids", np.char.str_len(self.ids) == 0, "a non-empty id")
+        self._order = np.argsort(self.ids, kind="stable")
+        sorted_ids = self.ids[self._order]
+        dup = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
+        if dup.size:
+            bad = str(sorted_ids[dup[0]])
+            raise ValidationError(f"duplicate firm id {bad!r}", field="ids", value=bad)
+        fail("ids", ~_valid_ids(self.ids),
+             "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit")
+        fail("names", np.char.str_len(np.char.strip(self.names)) == 0, "a non-empty name")
         fail("tech_mask", (self.tech_mask == 0) | (self.tech_mask >= 1 << _N_TECH),
              "a non-empty set of root technologies")
         fail("employees", self.employees < 0, ">= 0")
@@ -282,6 +351,12 @@ class FirmTable:
         fail("topics_mask", self.topics_mask >= 1 << len(Topic), "a set of topics")
         fail("cluster", (self.cluster < 0) | (self.cluster >= len(self.cluster_vocab)),
              "a cluster code")
+        for name, vocab in (("membership_vocab", self.membership_vocab),
+                            ("program_vocab", self.program_vocab)):
+            bad_ids = [v for v in vocab if not isinstance(v, str) or not _ID.match(v)]
+            if bad_ids:
+                raise ValidationError(f"{name}: {bad_ids[0]!r} is not an id", field=name,
+                                      value=bad_ids[0])
         for prefix, codes, vocab in (("mem", self.mem_codes, self.membership_vocab),
                                      ("part", self.part_program, self.program_vocab)):
             indptr = getattr(self, f"{prefix}_indptr")
@@ -317,9 +392,9 @@ class FirmTable:
             return NotImplemented
         if len(self) != len(other):
             return False
-        return all(
-            f1 == f2 for f1, f2 in zip(self.to_firms(), other.to_firms())
-        ) if len(self) < 50_000 else self._columns_equal(other)
+        if len(self) >= 50_000:
+            return self._columns_equal(other)
+        return all(f1 == f2 for f1, f2 in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -329,10 +404,12 @@ class FirmTable:
                 continue
             if not np.array_equal(getattr(self, name), getattr(other, name)):
                 return False
-        return (np.asarray(self.cluster_vocab)[self.cluster] ==
-                np.asarray(other.cluster_vocab)[other.cluster]).all() and \
-            self.memberships_list() == other.memberships_list() and \
-            [p for p in self.participations_list()] == [p for p in other.participations_list()]
+        return bool(
+            (np.asarray(self.cluster_vocab)[self.cluster]
+             == np.asarray(other.cluster_vocab)[other.cluster]).all()
+            and self.memberships_list() == other.memberships_list()
+            and self.participations_list() == other.participations_list()
+        )
 
     def _find(self, ids: NDArray[np.str_]) -> NDArray[np.intp]:
         if self._order is None:
@@ -346,7 +423,17 @@ class FirmTable:
         return np.where(found, self._order[pos], -1)
 
     def position(self, firm_id: str) -> int:
-        """The row of ``firm_id``; raises :class:`~rootmatch.UnknownEntityError`."""
+        """The row of ``firm_id``; raises :class:`~rootmatch.UnknownEntityError`.
+
+        Examples
+        --------
+        >>> from rootmatch import Firm, FirmTable
+        >>> t = FirmTable.from_firms([
+        ...     Firm(id=i, name=i, technologies=["용접"], employees=3, district="사하구")
+        ...     for i in ("B", "A")])
+        >>> t.position("A"), t.positions(["A", "B", "A"]).tolist(), "C" in t
+        (1, [1, 0, 1], False)
+        """
         pos = int(self._find(np.asarray([firm_id], dtype=np.str_))[0])
         if pos < 0:
             raise UnknownEntityError(f"unknown firm id {firm_id!r}")
@@ -382,7 +469,7 @@ class FirmTable:
             memberships=frozenset(self.membership_vocab[c] for c in mem),
             participations=tuple(
                 Participation(program_id=self.program_vocab[c], on=d.item())
-                for c, d in zip(self.part_program[lo:hi], self.part_on[lo:hi])
+                for c, d in zip(self.part_program[lo:hi], self.part_on[lo:hi], strict=True)
             ),
             cluster=self.cluster_vocab[int(self.cluster[i])],
         )
@@ -393,7 +480,17 @@ class FirmTable:
 
     # ---- subsets ------------------------------------------------------------------------
     def take(self, rows: ArrayLike) -> FirmTable:
-        """A new table of the given rows (positions or a boolean mask), vocabularies kept."""
+        """A new table of the given rows (positions or a boolean mask), vocabularies kept.
+
+        Examples
+        --------
+        >>> from rootmatch import Firm, FirmTable
+        >>> t = FirmTable.from_firms([
+        ...     Firm(id=f"F{i}", name="x", technologies=["용접"], employees=5 * i,
+        ...          district="사하구") for i in range(4)])
+        >>> t.take([3, 0]).ids.tolist(), t.take(t.employees > 5).ids.tolist()
+        (['F3', 'F0'], ['F2', 'F3'])
+        """
         rows = np.asarray(rows)
         if rows.dtype == bool:
             rows = np.flatnonzero(rows)
@@ -448,37 +545,64 @@ class FirmTable:
         return _bits(self.materials_mask, len(Material))
 
     def membership_matrix(self, vocab: Sequence[str] | None = None) -> sp.csr_matrix:
-        """Firm × institute membership incidence (CSR, 0/1), columns ordered by ``vocab``."""
-        vocab = tuple(self.membership_vocab if vocab is None else vocab)
-        where = {m: j for j, m in enumerate(vocab)}
-        remap = np.array([where.get(m, -1) for m in self.membership_vocab] or [0], np.int64)
-        cols = remap[self.mem_codes] if self.mem_codes.size else np.zeros(0, np.int64)
-        rows = np.repeat(np.arange(len(self)), np.diff(self.mem_indptr))
-        keep = cols >= 0
-        return sp.csr_matrix(
-            (np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(len(self), len(vocab))
-        )
+        """Firm × institute membership incidence.
+
+        Parameters
+        ----------
+        vocab : sequence of str, optional
+            The institute ids of the columns, in order; ids not in it are dropped. Default:
+            ``membership_vocab``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (len(self), len(vocab)), values 0/1
+
+        Examples
+        --------
+        >>> from rootmatch import Firm, FirmTable
+        >>> t = FirmTable.from_firms([
+        ...     Firm(id="F1", name="A", technologies=["금형"], employees=7, district="사상구",
+        ...          memberships=["BGMC"]),
+        ...     Firm(id="F2", name="B", technologies=["용접"], employees=3, district="강서구")])
+        >>> t.membership_matrix(["BMC", "BGMC"]).toarray().tolist()
+        [[0.0, 1.0], [0.0, 0.0]]
+        """
+        return _incidence(self.mem_indptr, self.mem_codes, self.membership_vocab, vocab)
 
     def participation_matrix(
-        self, vocab: Sequence[str] | None = None, *, before: dt.date | None = None
+        self, vocab: Sequence[str] | None = None, *, before: dt.date | str | None = None
     ) -> sp.csr_matrix:
-        """Firm × program participation incidence (CSR, 0/1), optionally only those dated
-        strictly before ``before``."""
-        vocab = tuple(self.program_vocab if vocab is None else vocab)
-        where = {m: j for j, m in enumerate(vocab)}
-        remap = np.array([where.get(m, -1) for m in self.program_vocab] or [0], np.int64)
-        cols = remap[self.part_program] if self.part_program.size else np.zeros(0, np.int64)
-        rows = np.repeat(np.arange(len(self)), np.diff(self.part_indptr))
-        keep = cols >= 0
+        """Firm × program participation incidence.
+
+        Parameters
+        ----------
+        vocab : sequence of str, optional
+            The program ids of the columns, in order; default ``program_vocab``.
+        before : datetime.date, optional
+            Count only participations dated strictly before this day (as
+            :class:`~rootmatch.rules.NotAlreadyParticipant` does).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (len(self), len(vocab)), values 0/1
+            A firm that joined a program twice still has a 1.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from rootmatch import Firm, FirmTable
+        >>> t = FirmTable.from_firms([Firm(id="F1", name="A", technologies=["금형"],
+        ...     employees=7, district="사상구",
+        ...     participations=[("BS24-05", "2023-03-02"), ("BS24-01", "2024-07-01")])])
+        >>> t.participation_matrix(["BS24-01", "BS24-05"]).toarray().tolist()
+        [[1.0, 1.0]]
+        >>> t.participation_matrix(["BS24-01", "BS24-05"], before=dt.date(2024, 6, 1)).toarray()
+        array([[0., 1.]])
+        """
+        keep = None
         if before is not None:
-            keep &= self.part_on < np.datetime64(before, "D")
-        m = sp.csr_matrix(
-            (np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(len(self), len(vocab))
-        )
-        m.data[:] = 1.0  # a firm may join a program twice: incidence stays 0/1
-        m.sum_duplicates()
-        m.data[:] = 1.0
-        return m
+            keep = self.part_on < np.datetime64(check_date(before, field="before"), "D")
+        return _incidence(self.part_indptr, self.part_program, self.program_vocab, vocab, keep)
 
     def memberships_list(self) -> list[frozenset[str]]:
         """Per-row membership sets (Python objects; for I/O, not hot paths)."""
@@ -494,11 +618,42 @@ class FirmTable:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the columns."""
+        """Bytes held by the columns (the whole table but a few small Python tuples).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rootmatch import FirmTable
+        >>> t = FirmTable.from_columns(ids=np.char.add("F", np.arange(100).astype(str)),
+        ...                            tech_mask=np.ones(100), employees=np.ones(100),
+        ...                            district=np.zeros(100))
+        >>> t.ids.dtype, t.nbytes // len(t) < 100
+        (dtype('<U3'), True)
+        """
         return sum(
-            v.nbytes for v in (getattr(self, s) for s in self.__slots__ if s != "_order")
+            v.nbytes for v in (getattr(self, s) for s in self.__slots__)
             if isinstance(v, np.ndarray)
         )
+
+
+def _incidence(
+    indptr: NDArray[np.int64],
+    codes: NDArray[np.int32],
+    own_vocab: tuple[str, ...],
+    vocab: Sequence[str] | None,
+    keep: NDArray[np.bool_] | None = None,
+) -> sp.csr_matrix:
+    """0/1 CSR incidence of a ragged column, its codes remapped onto ``vocab``."""
+    vocab = tuple(own_vocab if vocab is None else vocab)
+    where = {m: j for j, m in enumerate(vocab)}
+    remap = np.array([where.get(m, -1) for m in own_vocab] or [-1], np.int64)
+    cols = remap[codes] if codes.size else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(indptr.shape[0] - 1), np.diff(indptr))
+    ok = cols >= 0 if keep is None else (cols >= 0) & keep
+    m = sp.csr_matrix((np.ones(int(ok.sum())), (rows[ok], cols[ok])),
+                      shape=(indptr.shape[0] - 1, len(vocab)))
+    m.data[:] = 1.0  # duplicates were summed: incidence stays 0/1
+    return m
 
 
 def _take_ragged(

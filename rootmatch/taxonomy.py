@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,8 +22,8 @@ from .exceptions import UnknownLabelError
 __all__ = [
     "COMPLEMENTARITY",
     "District",
-    "InstituteKind",
     "Funding",
+    "InstituteKind",
     "LabelledEnum",
     "Material",
     "RootTechnology",
@@ -71,13 +70,7 @@ class LabelledEnum(enum.Enum):
     @classmethod
     def _lookup(cls: type[E]) -> dict[str, E]:
         table = _LOOKUPS.get(cls)
-        if table is None:
-            table = {}
-            for member in cls:
-                for key in (member.name, member.label_ko, member.label_en, *member._aliases()):
-                    table[_norm(key)] = member
-            _LOOKUPS[cls] = table
-        return table  # type: ignore[return-value]
+        return table if table is not None else _build_lookup(cls)  # type: ignore[return-value]
 
     def _aliases(self) -> tuple[str, ...]:
         return ()
@@ -121,7 +114,13 @@ class LabelledEnum(enum.Enum):
 
     @classmethod
     def parse_many(cls: type[E], values: object) -> frozenset[E]:
-        """Parse an iterable of labels, or one string separated by ``;`` or ``|``."""
+        """Parse an iterable of labels, or one string separated by ``;`` or ``|``.
+
+        Examples
+        --------
+        >>> sorted(a.name for a in SupportAxis.parse_many("인력 양성; technology development"))
+        ['TECHNOLOGY', 'WORKFORCE']
+        """
         if values is None:
             return frozenset()
         if isinstance(values, (str, cls)):
@@ -129,6 +128,20 @@ class LabelledEnum(enum.Enum):
         return frozenset(cls.parse(v) for v in values)  # type: ignore[attr-defined]
 
 
+def _build_lookup(cls: type[E]) -> dict[str, E]:
+    """Normalised name, labels and aliases -> member; refuses a key naming two members."""
+    table: dict[str, E] = {}
+    for member in cls:
+        for key in (member.name, member.label_ko, member.label_en, *member._aliases()):
+            other = table.setdefault(_norm(key), member)
+            if other is not member:
+                raise ValueError(
+                    f"{cls.__name__}: {key!r} would name {other.name} and {member.name}"
+                )
+    return table
+
+
+#: Filled once at import for the enums of this module (read-only afterwards).
 _LOOKUPS: dict[type, dict[str, Any]] = {}
 
 
@@ -292,13 +305,33 @@ class Funding(LabelledEnum):
     MATCHED = (2, "국비·시비 매칭", "national and city")
 
 
+_LOOKUPS.update(
+    {cls: _build_lookup(cls) for cls in (TechGroup, RootTechnology, SupportAxis, Topic, Material,
+                                         District, InstituteKind, Funding)}
+)
+
+
 def members_of(enum_cls: type[E], mask: int) -> frozenset[E]:
-    """The members whose bits are set in ``mask``."""
+    """The members whose bits are set in ``mask``.
+
+    Examples
+    --------
+    >>> sorted(t.name for t in members_of(RootTechnology, 0b110))
+    ['FORMING', 'MOLD']
+    """
     return frozenset(m for m in enum_cls if (int(mask) >> m.value) & 1)
 
 
 def mask_of(members: Iterable[LabelledEnum]) -> int:
-    """The bit mask of ``members``."""
+    """The bit mask of ``members`` (bit ``m.value`` set for each member ``m``).
+
+    Examples
+    --------
+    >>> mask_of([RootTechnology.MOLD, RootTechnology.FORMING])
+    6
+    >>> members_of(RootTechnology, mask_of(RootTechnology)) == frozenset(RootTechnology)
+    True
+    """
     out = 0
     for m in members:
         out |= 1 << m.value
@@ -307,65 +340,162 @@ def mask_of(members: Iterable[LabelledEnum]) -> int:
 
 # --- value-chain complementarity -------------------------------------------------------------
 T = RootTechnology
-#: Directed value-chain links ``(upstream, downstream, strength, reason_ko, reason_en)``.
-#: Strength in [0, 1]: 1.0 for a direct supplier–customer hand-off every part goes through,
-#: 0.6–0.8 for a frequent one, 0.3–0.5 for an enabling or occasional one.
+#: Directed value-chain links ``(upstream, downstream, strength, reason_ko, reason_en)``: the
+#: upstream process supplies, tools or equips the downstream one. Every non-zero entry of
+#: :func:`complementarity_matrix` comes from exactly one line here, with its reason beside it.
+#: Strength in [0, 1]: 0.9-1.0 a hand-off nearly every part goes through; 0.6-0.8 a frequent
+#: supplier-customer link; 0.3-0.5 an enabling or occasional one (automation, monitoring,
+#: niche uses). The strengths are judgements from the process chains named in the brief
+#: (mold -> injection/press; casting -> heat treatment -> surface treatment -> machining;
+#: robotics, sensors and industrial software -> smart factories for all), not measurements.
 COMPLEMENTARITY: tuple[tuple[RootTechnology, RootTechnology, float, str, str], ...] = (
-    (T.MOLD, T.INJECTION_PRESS, 1.0, "금형 → 사출·프레스 공급", "mold → injection/press supplier"),
-    (T.MOLD, T.CASTING, 0.8, "금형 → 주조(다이캐스팅 금형)", "mold → casting (die-casting dies)"),
-    (T.MOLD, T.FORMING, 0.8, "금형 → 소성가공(단조·프레스 금형)", "mold → forming (forging/stamping dies)"),
-    (T.CASTING, T.HEAT_TREATMENT, 0.9, "주조품 → 열처리", "casting → heat treatment"),
-    (T.FORMING, T.HEAT_TREATMENT, 0.9, "단조품 → 열처리", "forging → heat treatment"),
-    (T.WELDING, T.HEAT_TREATMENT, 0.5, "용접부 → 응력제거 열처리", "welding → stress-relief heat treatment"),
-    (T.HEAT_TREATMENT, T.SURFACE_TREATMENT, 0.9, "열처리 → 표면처리", "heat treatment → surface treatment"),
-    (T.SURFACE_TREATMENT, T.PRECISION_MACHINING, 0.6, "표면처리 ↔ 정밀가공 마무리", "surface treatment ↔ precision finishing"),
-    (T.HEAT_TREATMENT, T.PRECISION_MACHINING, 0.7, "열처리 → 정밀가공", "heat treatment → precision machining"),
-    (T.CASTING, T.PRECISION_MACHINING, 0.8, "주조 소재 → 정밀가공", "casting → precision machining"),
-    (T.FORMING, T.PRECISION_MACHINING, 0.7, "단조 소재 → 정밀가공", "forging → precision machining"),
-    (T.PRECISION_MACHINING, T.MOLD, 0.8, "정밀가공 → 금형 부품", "precision machining → mold components"),
-    (T.PRECISION_MACHINING, T.WELDING, 0.5, "가공 부품 → 용접 조립", "machined parts → welded assembly"),
-    (T.FORMING, T.WELDING, 0.7, "프레스 부품 → 용접 조립", "stamped parts → welded assembly"),
-    (T.WELDING, T.SURFACE_TREATMENT, 0.7, "용접 구조물 → 도장·도금", "welded structures → coating/plating"),
-    (T.INJECTION_PRESS, T.SURFACE_TREATMENT, 0.5, "사출·프레스품 → 도금·도장", "injection/press parts → plating/painting"),
-    (T.CASTING, T.SURFACE_TREATMENT, 0.6, "주조품 → 표면처리", "casting → surface treatment"),
-    (T.ENGINEERING_DESIGN, T.MOLD, 0.9, "엔지니어링 설계 → 금형 설계", "engineering design → mold design"),
-    (T.ENGINEERING_DESIGN, T.CASTING, 0.5, "설계 → 주조 방안", "engineering design → casting layout"),
-    (T.ENGINEERING_DESIGN, T.ADDITIVE_MANUFACTURING, 0.6, "설계 → 적층제조", "engineering design → additive manufacturing"),
-    (T.ADDITIVE_MANUFACTURING, T.MOLD, 0.6, "적층제조 → 시제품·형상냉각 금형", "additive manufacturing → prototypes, conformal-cooling molds"),
-    (T.ADDITIVE_MANUFACTURING, T.CASTING, 0.5, "적층제조 → 주조 사형·모형", "additive manufacturing → casting patterns"),
-    (T.ROBOTICS, T.WELDING, 0.8, "로봇 → 용접 자동화", "robotics → welding automation"),
-    (T.ROBOTICS, T.INJECTION_PRESS, 0.6, "로봇 → 사출·프레스 자동화", "robotics → injection/press automation"),
-    (T.ROBOTICS, T.PRECISION_MACHINING, 0.5, "로봇 → 가공 셀 자동화", "robotics → machining-cell automation"),
-    (T.ROBOTICS, T.CASTING, 0.4, "로봇 → 주조 자동화", "robotics → foundry automation"),
-    (T.ROBOTICS, T.FORMING, 0.4, "로봇 → 단조·프레스 자동화", "robotics → forging/press automation"),
-    (T.SENSORS, T.HEAT_TREATMENT, 0.6, "센서 → 열처리 공정 모니터링", "sensors → heat-treatment process monitoring"),
-    (T.SENSORS, T.SURFACE_TREATMENT, 0.5, "센서 → 도금 공정 모니터링", "sensors → plating process monitoring"),
-    (T.SENSORS, T.CASTING, 0.4, "센서 → 주조 공정 모니터링", "sensors → casting process monitoring"),
-    (T.SENSORS, T.ROBOTICS, 0.6, "센서 → 로봇", "sensors → robotics"),
-    (T.INDUSTRIAL_SOFTWARE, T.MOLD, 0.5, "산업 SW → 금형 스마트화", "industrial software → smart mold shop"),
-    (T.INDUSTRIAL_SOFTWARE, T.INJECTION_PRESS, 0.5, "산업 SW → 사출 스마트공장", "industrial software → smart injection plant"),
-    (T.INDUSTRIAL_SOFTWARE, T.PRECISION_MACHINING, 0.5, "산업 SW → 가공 스마트공장", "industrial software → smart machining"),
-    (T.INDUSTRIAL_SOFTWARE, T.WELDING, 0.4, "산업 SW → 용접 품질 데이터", "industrial software → welding quality data"),
-    (T.INDUSTRIAL_SOFTWARE, T.HEAT_TREATMENT, 0.4, "산업 SW → 열처리 이력 관리", "industrial software → heat-treatment records"),
-    (T.INDUSTRIAL_SOFTWARE, T.SURFACE_TREATMENT, 0.4, "산업 SW → 표면처리 공정 관리", "industrial software → surface-process control"),
-    (T.INDUSTRIAL_SOFTWARE, T.ROBOTICS, 0.5, "산업 SW → 로봇 제어", "industrial software → robot control"),
-    (T.SENSORS, T.INDUSTRIAL_SOFTWARE, 0.6, "센서 데이터 → 산업 SW", "sensor data → industrial software"),
-    (T.FILM_PAPER, T.INJECTION_PRESS, 0.4, "필름·지류 → 인몰드 사출·포장", "film & paper → in-mold decoration, packaging"),
-    (T.MOLD, T.FILM_PAPER, 0.4, "금형 → 필름 성형·타발 금형", "mold → film forming and die-cutting tools"),
-    (T.SURFACE_TREATMENT, T.FILM_PAPER, 0.3, "표면처리 ↔ 기능성 필름 코팅", "surface treatment ↔ functional film coating"),
+    # molds are the tools of the shaping processes
+    (T.MOLD, T.INJECTION_PRESS, 1.0,
+     "사출·프레스는 금형 없이 생산 불가: 금형사의 직접 고객",
+     "injection moulding and pressing cannot run without molds: the mold shop's direct customer"),
+    (T.MOLD, T.CASTING, 0.8,
+     "다이캐스팅·중력주조는 금형을 소모품으로 사용",
+     "die casting and permanent-mold casting consume metal molds"),
+    (T.MOLD, T.FORMING, 0.8,
+     "단조·프레스 성형은 금형(다이)으로 형상을 만듦",
+     "forging and stamping shape parts with dies made by mold shops"),
+    (T.MOLD, T.FILM_PAPER, 0.4,
+     "필름 성형·타발 공정에 금형·칼금형 필요",
+     "film forming and die-cutting need forming tools and cutting dies"),
+    # the metal-part chain: shape -> heat treat -> surface -> finish
+    (T.CASTING, T.HEAT_TREATMENT, 0.9,
+     "주조품은 잔류응력 제거·조직 개선 위해 열처리",
+     "castings are annealed or normalised to relieve stress and refine the structure"),
+    (T.FORMING, T.HEAT_TREATMENT, 0.9,
+     "단조품은 강도 확보 위해 담금질·뜨임",
+     "forgings are quenched and tempered to reach their strength"),
+    (T.WELDING, T.HEAT_TREATMENT, 0.5,
+     "두꺼운 용접부는 응력제거 열처리(PWHT)",
+     "thick welds need post-weld stress-relief heat treatment"),
+    (T.HEAT_TREATMENT, T.SURFACE_TREATMENT, 0.9,
+     "열처리 후 도금·코팅으로 내식성 부여",
+     "heat-treated parts are plated or coated next for corrosion resistance"),
+    (T.HEAT_TREATMENT, T.PRECISION_MACHINING, 0.7,
+     "열처리 변형을 정밀가공(연삭)으로 보정",
+     "distortion from heat treatment is ground or machined to final tolerance"),
+    (T.CASTING, T.PRECISION_MACHINING, 0.8,
+     "주조 소재는 기능면을 정밀가공해야 완성",
+     "cast blanks need their functional faces machined"),
+    (T.FORMING, T.PRECISION_MACHINING, 0.7,
+     "단조 소재의 최종 치수는 정밀가공으로",
+     "forged blanks reach final dimensions by machining"),
+    (T.CASTING, T.SURFACE_TREATMENT, 0.6,
+     "주조품 도장·도금으로 부식 방지",
+     "castings are painted or plated against corrosion"),
+    (T.SURFACE_TREATMENT, T.PRECISION_MACHINING, 0.6,
+     "도금 두께를 고려한 사전·사후 정밀 마무리",
+     "precision finishing before or after plating to hold coated tolerances"),
+    (T.PRECISION_MACHINING, T.MOLD, 0.8,
+     "금형 코어·캐비티·부품은 정밀가공으로 제작",
+     "mold cores, cavities and components are precision-machined"),
+    (T.PRECISION_MACHINING, T.WELDING, 0.5,
+     "가공 부품을 용접해 구조물로 조립",
+     "machined parts are welded into assemblies"),
+    (T.FORMING, T.WELDING, 0.7,
+     "프레스·단조 부품을 용접으로 조립(차체·프레임)",
+     "stamped and forged parts are joined by welding (bodies, frames)"),
+    (T.WELDING, T.SURFACE_TREATMENT, 0.7,
+     "용접 구조물은 도장·도금으로 방청",
+     "welded structures are coated or plated against rust"),
+    (T.INJECTION_PRESS, T.SURFACE_TREATMENT, 0.5,
+     "사출·프레스품의 도금·도장(장식·방청)",
+     "moulded and pressed parts are plated or painted (decorative, anti-rust)"),
+    (T.SURFACE_TREATMENT, T.FILM_PAPER, 0.3,
+     "기능성 필름은 코팅·증착 기술을 공유",
+     "functional films rely on the same coating and deposition know-how"),
+    (T.FILM_PAPER, T.INJECTION_PRESS, 0.4,
+     "인몰드 장식 필름·포장재를 사출품에 공급",
+     "in-mold decoration films and packaging go into moulded products"),
+    # design and additive manufacturing feed tooling
+    (T.ENGINEERING_DESIGN, T.MOLD, 0.9,
+     "금형 설계·해석이 금형 제작의 첫 단계",
+     "mold design and flow simulation are the first step of every mold"),
+    (T.ENGINEERING_DESIGN, T.CASTING, 0.5,
+     "주조 방안(탕구·압탕) 설계와 응고 해석",
+     "gating and riser design and solidification simulation for foundries"),
+    (T.ENGINEERING_DESIGN, T.ADDITIVE_MANUFACTURING, 0.6,
+     "적층제조는 3D 설계 데이터로 출력",
+     "additive manufacturing prints from 3-D design data"),
+    (T.ADDITIVE_MANUFACTURING, T.MOLD, 0.6,
+     "시제품 출력과 형상냉각 금형 인서트 제작",
+     "printed prototypes and conformal-cooling mold inserts"),
+    (T.ADDITIVE_MANUFACTURING, T.CASTING, 0.5,
+     "3D 프린팅 사형·목형으로 주조 리드타임 단축",
+     "printed sand moulds and patterns shorten foundry lead times"),
+    # intelligent processes: automation, monitoring and software for the base processes
+    (T.ROBOTICS, T.WELDING, 0.8,
+     "용접 로봇이 가장 보편적인 제조 로봇 응용",
+     "welding robots are the most common use of industrial robots"),
+    (T.ROBOTICS, T.INJECTION_PRESS, 0.6,
+     "사출 취출·프레스 이송 로봇",
+     "take-out robots for moulding machines, transfer robots for presses"),
+    (T.ROBOTICS, T.PRECISION_MACHINING, 0.5,
+     "가공 셀 소재 로딩·언로딩 자동화",
+     "machine-tending robots load and unload machining cells"),
+    (T.ROBOTICS, T.CASTING, 0.4,
+     "주조 주입·후처리(사상) 자동화",
+     "robots for pouring and fettling in foundries"),
+    (T.ROBOTICS, T.FORMING, 0.4,
+     "단조·프레스 소재 이송 자동화",
+     "robots transfer hot and sheet blanks in forging and stamping"),
+    (T.SENSORS, T.HEAT_TREATMENT, 0.6,
+     "로 온도·분위기 센서가 열처리 품질 좌우",
+     "furnace temperature and atmosphere sensing decides heat-treatment quality"),
+    (T.SENSORS, T.SURFACE_TREATMENT, 0.5,
+     "도금액 농도·온도 모니터링",
+     "bath concentration and temperature monitoring in plating lines"),
+    (T.SENSORS, T.CASTING, 0.4,
+     "용탕 온도·응고 모니터링",
+     "melt temperature and solidification monitoring in foundries"),
+    (T.SENSORS, T.ROBOTICS, 0.6,
+     "로봇의 위치·힘·비전 센서",
+     "robots need position, force and vision sensors"),
+    (T.SENSORS, T.INDUSTRIAL_SOFTWARE, 0.6,
+     "센서 데이터가 산업 SW(MES·분석)의 입력",
+     "sensor data feeds industrial software (MES, analytics)"),
+    (T.INDUSTRIAL_SOFTWARE, T.MOLD, 0.5,
+     "금형 공정관리·이력관리 SW",
+     "production and tool-history software for mold shops"),
+    (T.INDUSTRIAL_SOFTWARE, T.INJECTION_PRESS, 0.5,
+     "사출 조건 최적화·설비 모니터링 SW",
+     "process-parameter optimisation and machine monitoring for moulding"),
+    (T.INDUSTRIAL_SOFTWARE, T.PRECISION_MACHINING, 0.5,
+     "CAM·가공 데이터 관리 SW",
+     "CAM and machining-data management software"),
+    (T.INDUSTRIAL_SOFTWARE, T.WELDING, 0.4,
+     "용접 품질 데이터 수집·분석",
+     "welding-quality data collection and analysis"),
+    (T.INDUSTRIAL_SOFTWARE, T.HEAT_TREATMENT, 0.4,
+     "열처리 이력·로 제어 SW",
+     "heat-treatment records and furnace-control software"),
+    (T.INDUSTRIAL_SOFTWARE, T.SURFACE_TREATMENT, 0.4,
+     "도금 라인 공정관리 SW",
+     "process control software for plating lines"),
+    (T.INDUSTRIAL_SOFTWARE, T.ROBOTICS, 0.5,
+     "로봇 제어·시뮬레이션 SW",
+     "robot control and offline-programming software"),
 )
 
 
-@lru_cache(maxsize=2)
-def _matrices() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _build_matrices() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     n = len(RootTechnology)
     directed = np.zeros((n, n))
     for up, down, strength, _, _ in COMPLEMENTARITY:
+        if up is down or directed[up.value, down.value] or not 0.0 < strength <= 1.0:
+            raise ValueError(f"bad complementarity entry {up.name} -> {down.name}")
         directed[up.value, down.value] = strength
     symmetric = np.maximum(directed, directed.T)
     directed.setflags(write=False)
     symmetric.setflags(write=False)
     return directed, symmetric
+
+
+_DIRECTED, _SYMMETRIC = _build_matrices()
 
 
 def complementarity_matrix(*, directed: bool = False) -> NDArray[np.float64]:
@@ -391,11 +521,30 @@ def complementarity_matrix(*, directed: bool = False) -> NDArray[np.float64]:
     >>> bool((C == C.T).all()), float(C.min()), float(C.max())
     (True, 0.0, 1.0)
     """
-    return _matrices()[0 if directed else 1]
+    return _DIRECTED if directed else _SYMMETRIC
 
 
 def complementarity_reason(a: RootTechnology, b: RootTechnology, lang: str = "en") -> str | None:
-    """The documented reason of the value-chain link between ``a`` and ``b``, either way."""
+    """The documented reason of the value-chain link between ``a`` and ``b``, either way.
+
+    Parameters
+    ----------
+    a, b : RootTechnology
+    lang : {"en", "ko"}, default="en"
+
+    Returns
+    -------
+    str or None
+        The reason of the stronger direction (the one :func:`complementarity_matrix` keeps),
+        or ``None`` when the two are not linked.
+
+    Examples
+    --------
+    >>> complementarity_reason(RootTechnology.INJECTION_PRESS, RootTechnology.MOLD)
+    "injection moulding and pressing cannot run without molds: the mold shop's direct customer"
+    >>> complementarity_reason(RootTechnology.MOLD, RootTechnology.MOLD) is None
+    True
+    """
     best: tuple[float, str] | None = None
     for up, down, strength, ko, en in COMPLEMENTARITY:
         if {up, down} == {a, b} and (best is None or strength > best[0]):
