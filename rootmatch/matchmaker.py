@@ -249,17 +249,11 @@ class Matchmaker(BaseEstimator):
         if n == 0:
             raise ValidationError("the network has no firms", field="firms", value=0)
         self.table_ = table
-        self.firm_ids_ = np.asarray(table.ids)
-        self.id_rank_ = np.argsort(np.argsort(self.firm_ids_, kind="stable"), kind="stable")
         self.institutes_ = dict(network.institutes)
         self.programs_ = dict(network.programs)
-        self.inst_ids_ = sorted(self.institutes_)
-        self.prog_ids_ = sorted(self.programs_)
         self.has_hub_ = bool(network.has_hub)
         self.enrolled_ = np.asarray(network.enrolled, bool)
-        names = {i: (v.name_ko, v.name_en) for i, v in self.institutes_.items()}
-        names.update({p: (v.name_ko, v.name_en) for p, v in self.programs_.items()})
-        self.names_ = names
+        self._derive_base()
 
         # profiles
         self.vectorizer_ = FirmVectorizer(weights=self.feature_weights).fit(table)
@@ -271,9 +265,6 @@ class Matchmaker(BaseEstimator):
                     if inst_list else np.zeros((0, d), np.float32))
         self.Xp_ = (_normalize_rows(self.vectorizer_.transform_programs(prog_list))
                     if prog_list else np.zeros((0, d), np.float32))
-        self.T_ = tech_vectors(table.tech_matrix())
-        self.tech_bool_ = table.tech_matrix()
-        self.C_ = complementarity_matrix().astype(np.float32)
 
         # graph views
         B, cols, bw = network.firm_incidence()
@@ -284,23 +275,41 @@ class Matchmaker(BaseEstimator):
         self.dF_ = np.asarray(network.firm_degree_weights(), dtype=np.float64)
         self._fit_institutes(network, rng)
         self.P_ = sp.csr_matrix(network.participation_matrix(), dtype=np.float64)
+        self._derive_programs()
 
         # blend weights
         if self.weights is not None:
             w = _weights_vector(self.weights, COMPONENTS, "weights")
         else:
             w = self._learn_firm_weights(rng, seed)
-        self.weights_ = dict(zip(COMPONENTS, (float(x) for x in w)))
         self._w = w
         self._fit_programs(rng, seed)
-
-        # the batch factors
-        self.Q_, self.K_ = augmented_factors(self.X_, self.T_, self.C_, self.B_, self.bw_, w)
-        self.score_width_ = int(self.Q_.shape[1])
         self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
+        self._derive_factors()
         if self.use_numba is not False:
             _batch.warm_up()
         return self
+
+    # State derived from what fit learns; recomputed identically after load().
+    def _derive_base(self) -> None:
+        table = self.table_
+        self.firm_ids_ = np.asarray(table.ids)
+        self.id_rank_ = np.argsort(np.argsort(self.firm_ids_, kind="stable"), kind="stable")
+        self.inst_ids_ = sorted(self.institutes_)
+        self.prog_ids_ = sorted(self.programs_)
+        names = {i: (v.name_ko, v.name_en) for i, v in self.institutes_.items()}
+        names.update({p: (v.name_ko, v.name_en) for p, v in self.programs_.items()})
+        self.names_ = names
+        self.tech_bool_ = table.tech_matrix()
+        self.T_ = tech_vectors(self.tech_bool_)
+        self.C_ = complementarity_matrix().astype(np.float32)
+
+    def _derive_factors(self) -> None:
+        self.weights_ = dict(zip(COMPONENTS, (float(x) for x in self._w)))
+        self.institute_weights_ = dict(zip(INSTITUTE_COMPONENTS, (float(x) for x in self._wi)))
+        self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in self._wp)))
+        self.Q_, self.K_ = augmented_factors(self.X_, self.T_, self.C_, self.B_, self.bw_, self._w)
+        self.score_width_ = int(self.Q_.shape[1])
 
     def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
         n_inst = len(self.inst_ids_)
@@ -315,7 +324,6 @@ class Matchmaker(BaseEstimator):
             wi = _weights_vector(self.institute_weights, INSTITUTE_COMPONENTS, "institute_weights")
         else:
             wi = self._learn_institute_weights(adj, firm_nodes, inst_nodes, network, rng)
-        self.institute_weights_ = dict(zip(INSTITUTE_COMPONENTS, (float(x) for x in wi)))
         self._wi = wi
         if n_inst == 0:
             self.inst_prox_ = np.zeros((len(self.firm_ids_), 0), np.float32)
@@ -387,21 +395,24 @@ class Matchmaker(BaseEstimator):
         y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
         return _learn_blend(X, y, fallback, seed)
 
-    def _fit_programs(self, rng: np.random.Generator, seed: int) -> None:
+    def _derive_programs(self) -> None:
         P = self.P_
         self.prog_counts_ = np.asarray(P.sum(axis=0)).ravel()
         self.prog_sums_ = np.asarray(P.T @ self.X_, dtype=np.float64)  # (n_prog, d)
-        # participants sharing at least one technology with each firm: (T Tᵀ > 0) P, by
-        # grouping firms on their technology mask (few distinct masks)
+        # participants sharing at least one technology with each firm, by grouping firms on
+        # their technology mask (few distinct masks)
         masks, inverse = np.unique(self.table_.tech_mask, return_inverse=True)
         share = (masks[:, None] & masks[None, :]) != 0  # (u, u)
         group_counts = sp.csr_matrix(
-            (np.ones(len(inverse)), (inverse, np.arange(len(inverse)))),
+            (np.ones(len(inverse)), (inverse.ravel(), np.arange(len(inverse)))),
             shape=(len(masks), len(inverse))) @ P  # (u, n_prog)
         self.tech_peer_counts_ = (share.astype(float) @ np.asarray(group_counts.toarray()))[
             inverse.ravel()]
-        self.pop_scale_ = math.log1p(float(self.prog_counts_.max())) if P.shape[1] and \
-            self.prog_counts_.max() > 0 else 1.0
+        top = float(self.prog_counts_.max()) if self.prog_counts_.size else 0.0
+        self.pop_scale_ = math.log1p(top) if top > 0 else 1.0
+
+    def _fit_programs(self, rng: np.random.Generator, seed: int) -> None:
+        P = self.P_
         fallback = _weights_vector(DEFAULT_PROGRAM_WEIGHTS, PROGRAM_COMPONENTS, "program_weights")
         if self.program_weights is not None:
             wp = _weights_vector(self.program_weights, PROGRAM_COMPONENTS, "program_weights")
@@ -419,7 +430,6 @@ class Matchmaker(BaseEstimator):
             wp = _learn_blend(X, y, fallback, seed)
         else:
             wp = fallback
-        self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in wp)))
         self._wp = wp
 
     def _program_components(self, rows: NDArray[np.intp], progs: NDArray[np.intp],
@@ -785,3 +795,164 @@ class Matchmaker(BaseEstimator):
     ) -> tuple[NDArray[np.str_], NDArray[np.float32]]:
         """The :class:`rootmatch.evaluate.Recommender` interface: firm partners in batch."""
         return self.recommend_all(firm_ids, k)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Any) -> Any:
+        """Save the fitted model to one ``.npz`` file (arrays plus a JSON header).
+
+        Nothing is pickled: arrays are plain numeric or text, entities are JSON. The header
+        carries a format version and a SHA-256 checksum; the file is written atomically.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from ._persist import save_archive
+        from .io import _institute_record, _program_record
+
+        check_is_fitted(self, "weights_")
+        arrays: dict[str, np.ndarray] = {}
+        for name in _TABLE_ARRAYS:
+            arrays[f"table.{name}"] = np.asarray(getattr(self.table_, name))
+        for name in ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
+                     "_w", "_wi", "_wp"):
+            arrays[name] = np.asarray(getattr(self, name))
+        for name in ("B_", "A_", "inst_links_", "P_"):
+            m = sp.csr_matrix(getattr(self, name))
+            arrays[f"{name}.data"], arrays[f"{name}.indices"] = m.data, m.indices
+            arrays[f"{name}.indptr"] = m.indptr
+            arrays[f"{name}.shape"] = np.asarray(m.shape, np.int64)
+        vec_state, vec_arrays = _estimator_state(self.vectorizer_)
+        arrays.update({f"vectorizer.{k}": v for k, v in vec_arrays.items()})
+        params = {k: v for k, v in self.get_params().items() if k != "random_state"}
+        rs = self.random_state
+        meta = {
+            "params": _jsonable(params),
+            "random_state": int(rs) if isinstance(rs, (int, np.integer)) else None,
+            "table_vocab": {name: list(getattr(self.table_, name)) for name in _TABLE_VOCABS},
+            "institutes": [_institute_record(self.institutes_[i], "name") for i in self.inst_ids_],
+            "programs": [_program_record(self.programs_[p], "name") for p in self.prog_ids_],
+            "B_cols": list(self.B_cols_),
+            "has_hub": self.has_hub_,
+            "vectorizer": vec_state,
+        }
+        return save_archive(path, arrays, meta, format_name=_FORMAT, version=_VERSION)
+
+    @classmethod
+    def load(cls, path: str | Any) -> Matchmaker:
+        """Load a model written by :meth:`save`; it recommends exactly as the saved one.
+
+        Raises
+        ------
+        rootmatch.ModelFormatError
+            When the file is truncated, altered, of another format version, or not a model.
+        """
+        from ._persist import load_archive
+        from .catalog import program_from_dict
+        from .entities import Institute
+        from .exceptions import ModelFormatError
+        from .table import FirmTable
+
+        arrays, meta = load_archive(path, format_name=_FORMAT, version=_VERSION)
+        try:
+            params = dict(meta["params"])
+            mm = cls(**params, random_state=meta["random_state"])
+            mm.table_ = FirmTable.from_columns(
+                **{name: arrays[f"table.{name}"] for name in _TABLE_ARRAYS},
+                **{name: tuple(meta["table_vocab"][name]) for name in _TABLE_VOCABS},
+            )
+            mm.institutes_ = {d["id"]: Institute(**d) for d in meta["institutes"]}
+            programs = [program_from_dict(d) for d in meta["programs"]]
+            mm.programs_ = {p.id: p for p in programs}
+            mm.has_hub_ = bool(meta["has_hub"])
+            mm.B_cols_ = tuple(meta["B_cols"])
+            for name in ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_",
+                         "sample_cols_", "_w", "_wi", "_wp"):
+                setattr(mm, name, arrays[name])
+            for name in ("B_", "A_", "inst_links_", "P_"):
+                setattr(mm, name, sp.csr_matrix(
+                    (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+                    shape=tuple(int(x) for x in arrays[f"{name}.shape"])))
+            mm.vectorizer_ = _estimator_from_state(
+                meta["vectorizer"],
+                {k.removeprefix("vectorizer."): v for k, v in arrays.items()
+                 if k.startswith("vectorizer.")})
+            mm._derive_base()
+            mm._derive_programs()
+            mm._derive_factors()
+        except ModelFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ModelFormatError(f"{path}: not a valid rootmatch model ({err!r})") from err
+        return mm
+
+
+_FORMAT = "rootmatch.Matchmaker"
+_VERSION = 1
+_TABLE_ARRAYS = (
+    "ids", "names", "tech_mask", "employees", "district", "founded", "workforce_40plus",
+    "foreign_share", "digital_level", "materials_mask", "needs_mask", "topics_mask", "certified",
+    "cluster", "mem_indptr", "mem_codes", "part_indptr", "part_program", "part_on",
+)
+_TABLE_VOCABS = ("cluster_vocab", "membership_vocab", "program_vocab")
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-able copy of estimator params/state: slices, tuples, numpy scalars, dicts."""
+    if isinstance(value, slice):
+        return {"__slice__": [value.start, value.stop, value.step]}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return {"__dtype__": np.dtype(value).str}
+    raise TypeError(f"cannot store {type(value).__name__} in a model header")
+
+
+def _from_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__slice__"}:
+            return slice(*value["__slice__"])
+        if set(value) == {"__dtype__"}:
+            return np.dtype(value["__dtype__"]).type
+        return {k: _from_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_jsonable(v) for v in value]
+    return value
+
+
+def _estimator_state(est: BaseEstimator) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """An estimator's params and fitted attributes as (JSON, arrays)."""
+    arrays: dict[str, np.ndarray] = {}
+    fitted: dict[str, Any] = {}
+    for name, value in vars(est).items():
+        if not name.endswith("_") or name.startswith("_"):
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[name] = value.astype(str) if value.dtype.hasobject else value
+            if value.dtype.hasobject:
+                fitted.setdefault("__object_arrays__", []).append(name)
+        else:
+            fitted[name] = _jsonable(value)
+    state = {"class": type(est).__name__, "params": _jsonable(est.get_params()), "fitted": fitted}
+    return state, arrays
+
+
+def _estimator_from_state(state: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
+    from . import features
+
+    cls = getattr(features, state["class"])
+    est = cls(**_from_jsonable(state["params"]))
+    object_arrays = set(state["fitted"].get("__object_arrays__", ()))
+    for name, value in state["fitted"].items():
+        if name != "__object_arrays__":
+            setattr(est, name, _from_jsonable(value))
+    for name, value in arrays.items():
+        setattr(est, name, value.astype(object) if name in object_arrays else value)
+    return est
