@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from .entities import Firm, Institute, Program
 from .rules import Reason
-from .taxonomy import complementarity_matrix, complementarity_reason
+from .taxonomy import complementarity_matrix
 
 __all__ = ["firm_firm_reasons", "firm_institute_reasons", "firm_program_reasons"]
 
@@ -50,13 +50,12 @@ def firm_firm_reasons(
                 links.append((-s, x.value, y.value, x, y))
     for _, _, _, x, y in sorted(links)[:2]:
         up, down = (x, y) if C[x.value, y.value] >= C[y.value, x.value] else (y, x)
-        ko = complementarity_reason(up, down, "ko")
-        en = complementarity_reason(up, down, "en")
-        out.append(Reason(f"가치사슬 연계: {ko}", f"value chain: {en}"))
+        out.append(Reason(f"가치사슬: {up.label_ko} → {down.label_ko}",
+                          f"value chain: {up.label_en} → {down.label_en}"))
     shared_needs = _by_value(a.needs & b.needs)
     if shared_needs:
-        out.append(Reason(f"둘 다 {_names(shared_needs, 'ko')} 지원 필요",
-                          f"both need {_names(shared_needs, 'en').lower()} support"))
+        out.append(Reason(f"둘 다 지원 필요: {_names(shared_needs, 'ko')}",
+                          f"both need: {_names(shared_needs, 'en').lower()}"))
     shared_topics = _by_value(a.topics & b.topics)
     if shared_topics:
         out.append(Reason(f"공통 관심: {_names(shared_topics, 'ko')}",
@@ -98,8 +97,8 @@ def firm_institute_reasons(
         out.append(Reason(f"{_names(tech, 'ko')} 전문 기관", f"expertise in {_names(tech, 'en')}"))
     axes = _by_value(firm.needs & inst.services)
     if axes:
-        out.append(Reason(f"필요한 {_names(axes, 'ko')} 지원 제공",
-                          f"offers the {_names(axes, 'en').lower()} support the firm needs"))
+        out.append(Reason(f"필요한 지원 제공: {_names(axes, 'ko')}",
+                          f"offers what the firm needs: {_names(axes, 'en').lower()}"))
     topics = _by_value(firm.topics & inst.topics)
     if topics:
         out.append(Reason(f"관심 분야 지원: {_names(topics, 'ko')}",

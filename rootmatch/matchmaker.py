@@ -659,7 +659,8 @@ class Matchmaker(BaseEstimator):
             out.append(Recommendation(
                 target=program.id, kind="program", score=float(sum(contrib.values())),
                 components=contrib,
-                reasons=tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
+                reasons=tuple(o.reason for o in failed)
+                + tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
                 eligible=not failed,
                 failed_rule=failed[0].rule if len(failed) == 1 else (
                     None if not failed else ", ".join(o.rule for o in failed)),

@@ -77,13 +77,15 @@ def test_k_larger_than_candidates(fitted: rm.Matchmaker) -> None:
     n = len(fitted.firm_ids_)
     ids, scores = fitted.recommend_all(fitted.firm_ids_[:2], k=n + 5, exclude_existing=False)
     assert ids.shape == (2, n + 5)
-    assert (ids[:, : n - 1] != "").all() and (ids[:, n - 1:] == "").all()
-    assert np.isneginf(scores[:, n - 1:]).all() and np.isfinite(scores[:, : n - 1]).all()
+    assert (ids[:, : n - 1] != "").all()
+    assert (ids[:, n - 1:] == "").all()
+    assert np.isneginf(scores[:, n - 1:]).all()
+    assert np.isfinite(scores[:, : n - 1]).all()
 
 
 def test_institutes_merge_in_kind_order(fitted: rm.Matchmaker) -> None:
     firm = fitted.firm_ids_[:5]
-    ids, scores = fitted.recommend_all(firm, k=8, kinds=("firm", "institute"))
+    ids, _scores = fitted.recommend_all(firm, k=8, kinds=("firm", "institute"))
     for r, f in enumerate(firm):
         recs = fitted.recommend_partners(f, k=8)
         assert [x.target for x in recs] == list(ids[r])
@@ -95,7 +97,8 @@ def test_candidates_mask_and_progress(fitted: rm.Matchmaker) -> None:
     ids, _ = fitted.recommend_all(k=5, candidates=mask, progress=lambda d, t: seen.append((d, t)))
     allowed = set(fitted.firm_ids_[mask])
     assert all(x in allowed for x in ids.ravel() if x)
-    assert seen and seen[-1][0] == seen[-1][1] == ids.shape[0]
+    assert seen
+    assert seen[-1][0] == seen[-1][1] == ids.shape[0]
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")

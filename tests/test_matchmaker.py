@@ -45,10 +45,16 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
     b = mm.table_[rec.target] if rec.kind == "firm" else None
     for reason in rec.reasons:
         text = reason.en
-        assert reason.ko and text
+        assert reason.ko
+        assert text
         if rec.kind == "firm":
             if text.startswith("value chain:"):
-                assert any(C[x.value, y.value] > 0 for x in a.technologies for y in b.technologies)
+                up, down = (rm.RootTechnology.parse(t) for t in
+                            text.removeprefix("value chain: ").split(" → "))
+                assert {up, down} <= (a.technologies | b.technologies)
+                assert (up in a.technologies and down in b.technologies) or (
+                    up in b.technologies and down in a.technologies)
+                assert C[up.value, down.value] > 0
             elif text.startswith("both need"):
                 assert a.needs & b.needs
             elif text.startswith("both interested in"):
@@ -57,7 +63,8 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
                 assert a.technologies & b.technologies
             elif text.startswith("both members of"):
                 inst = names[text.removeprefix("both members of ")]
-                assert inst in a.memberships and inst in b.memberships
+                assert inst in a.memberships
+                assert inst in b.memberships
             elif text.startswith("both took part in"):
                 prog = names[text.removeprefix("both took part in ")]
                 assert prog in {p.program_id for p in a.participations}
@@ -78,7 +85,7 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
             inst = mm.institutes_[rec.target]
             if text.startswith("expertise in"):
                 assert a.technologies & inst.expertise
-            elif text.startswith("offers the"):
+            elif text.startswith("offers what the firm needs"):
                 assert a.needs & inst.services
             elif text.startswith("works on"):
                 assert a.topics & inst.topics
