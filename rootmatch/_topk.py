@@ -1,0 +1,325 @@
+"""Exact top-k selection kernels: pure functions of arrays.
+
+These are the tile and merge steps of every exact search in rootmatch (see "Beyond one
+machine" in the design notes): a *tile* of scores (query block × candidate block) becomes a
+partial top-k per row with :func:`topk_rows`, a running top-k absorbs the next tile with
+:func:`topk_update`, and partial lists computed on disjoint candidate shards combine with
+:func:`merge_topk`, an associative and commutative reduction. No Python loop runs over rows.
+
+Conventions shared by every function here:
+
+- rows are sorted by score **descending**, then by tie rank **ascending**; the tie rank of a
+  column is its index, or ``ids_order[index]`` when ``ids_order`` is given (for instance the
+  position of the column's entity id in sorted id order), so ties never depend on the order in
+  which candidates arrive;
+- a score of ``-inf`` or NaN marks "not a candidate" (a masked pair, the query itself);
+- a row with fewer than ``k`` candidates is **padded** at its end with index ``-1`` and score
+  ``-inf``; ``+inf`` is an ordinary (best possible) score;
+- indices are ``int64``; scores keep the floating dtype of the input (integers become
+  ``float64``).
+
+Selection is exact even with ties at the k-th boundary: :func:`numpy.partition` finds the
+k-th best score of each row, every entry at least that good is kept, and one stable
+:func:`numpy.lexsort` over that small subset (about ``k`` entries per row, more only when ties
+straddle the boundary) orders it and cuts it to ``k``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .exceptions import ValidationError
+
+__all__ = ["merge_topk", "topk_rows", "topk_update"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.floating]
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 0:
+        raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
+    return int(k)
+
+
+def _float_scores(scores: ArrayLike, name: str = "scores") -> FloatArray:
+    arr = np.asarray(scores)
+    if arr.ndim != 2:
+        raise ValidationError(
+            f"{name} must be a 2-d array (rows, candidates), got shape {arr.shape}",
+            field=name,
+            value=arr.shape,
+        )
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def _check_ids_order(ids_order: ArrayLike | None, n: int) -> IntArray | None:
+    if ids_order is None:
+        return None
+    order = np.asarray(ids_order)
+    if order.ndim != 1 or order.shape[0] < n or order.dtype.kind not in "iu":
+        raise ValidationError(
+            f"ids_order must be a 1-d integer array covering the {n} columns, got "
+            f"shape {order.shape} and dtype {order.dtype}",
+            field="ids_order",
+            value=order.shape,
+        )
+    return order.astype(np.int64, copy=False)
+
+
+def _lowest(dtype: np.dtype) -> np.floating:
+    """The smallest finite value of ``dtype``: ``scores >= _lowest`` drops -inf and NaN."""
+    return np.finfo(dtype).min
+
+
+def _nonzero(mask: NDArray[np.bool_], n: int) -> tuple[NDArray[np.intp], IntArray]:
+    """Row and column of every True entry (row-major), faster than 2-d ``np.nonzero``."""
+    flat = np.flatnonzero(mask)
+    rows, cols = np.divmod(flat, n)
+    return rows, cols.astype(np.int64, copy=False)
+
+
+def _padded(n_rows: int, k: int, dtype: np.dtype) -> tuple[IntArray, FloatArray]:
+    return np.full((n_rows, k), -1, np.int64), np.full((n_rows, k), -np.inf, dtype)
+
+
+def _select(
+    rows: NDArray[np.intp],
+    cols: IntArray,
+    vals: FloatArray,
+    tie: IntArray,
+    n_rows: int,
+    k: int,
+    dtype: np.dtype,
+) -> tuple[IntArray, FloatArray]:
+    """Exact top-k per row of a flat list of candidate entries (none of them -inf or NaN)."""
+    idx, val = _padded(n_rows, k, dtype)
+    if rows.size == 0 or k == 0:
+        return idx, val
+    order = np.lexsort((tie, -vals, rows))
+    rows_s = rows[order]
+    counts = np.bincount(rows_s, minlength=n_rows)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(rows_s.size) - starts[rows_s]
+    keep = rank < k
+    kept = order[keep]
+    idx[rows_s[keep], rank[keep]] = cols[kept]
+    val[rows_s[keep], rank[keep]] = vals[kept]
+    return idx, val
+
+
+def topk_rows(
+    scores: ArrayLike, k: int, *, ids_order: ArrayLike | None = None
+) -> tuple[IntArray, FloatArray]:
+    """Exact top-``k`` of every row of a score matrix.
+
+    Parameters
+    ----------
+    scores : array-like of shape (b, n)
+        Scores, higher is better; ``-inf`` (or NaN) marks a column that is not a candidate
+        for that row.
+    k : int
+        How many to keep per row (``k`` may exceed ``n``: the rest is padding).
+    ids_order : array-like of int, shape (n,), optional
+        Tie rank of each column (smaller wins). Default: the column index.
+
+    Returns
+    -------
+    idx : ndarray of int64, shape (b, k)
+        Column indices, best first; ``-1`` pads rows with fewer than ``k`` candidates.
+    vals : ndarray, shape (b, k)
+        The matching scores (dtype of ``scores``); ``-inf`` where ``idx`` is ``-1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, vals = topk_rows(np.array([[0.5, 0.9, 0.5, -np.inf],
+    ...                                 [-np.inf, 0.1, -np.inf, -np.inf]]), 3)
+    >>> idx.tolist()
+    [[1, 0, 2], [1, -1, -1]]
+    >>> vals.tolist()
+    [[0.9, 0.5, 0.5], [0.1, -inf, -inf]]
+    """
+    k = _check_k(k)
+    arr = _float_scores(scores)
+    b, n = arr.shape
+    order = _check_ids_order(ids_order, n)
+    if b == 0 or n == 0 or k == 0:
+        return _padded(b, k, arr.dtype)
+    kk = min(k, n)
+    lowest = _lowest(arr.dtype)
+    if kk < n:
+        # the kk-th best score of each row; NaN sorts last in ``-arr`` so it is never chosen
+        # unless the row has fewer than kk non-NaN entries, and then every entry is kept.
+        kth = -np.partition(-arr, kk - 1, axis=1)[:, kk - 1]
+        kth = np.where(kth >= lowest, kth, lowest)  # -inf and NaN -> keep every candidate
+        mask = arr >= kth[:, None]
+    else:
+        mask = arr >= lowest
+    rows, cols = _nonzero(mask, n)
+    vals = arr[rows, cols]
+    tie = cols if order is None else order[cols]
+    return _select(rows, cols, vals, tie, b, k, arr.dtype)
+
+
+def topk_update(
+    idx: ArrayLike,
+    vals: ArrayLike,
+    scores: ArrayLike,
+    *,
+    offset: int = 0,
+    ids_order: ArrayLike | None = None,
+) -> tuple[IntArray, FloatArray]:
+    """Absorb a new block of scores into a running top-k (one step of a blocked search).
+
+    Only the entries of ``scores`` at least as good as the current k-th best of their row are
+    looked at again (strictly better when every column of the block comes after every index
+    already kept and ties go by index), so the cost after the first blocks is one comparison
+    per score.
+
+    Parameters
+    ----------
+    idx, vals : array-like of shape (b, k)
+        The running top-k, as returned by :func:`topk_rows` (sorted, padded).
+    scores : array-like of shape (b, n)
+        Scores of the new block; column ``j`` is candidate ``offset + j``.
+    offset : int, default=0
+        Index of the block's first column.
+    ids_order : array-like of int, optional
+        Tie rank by candidate index (covering every index), as in :func:`topk_rows`.
+
+    Returns
+    -------
+    idx, vals : ndarray of shape (b, k)
+        The exact top-k over the old candidates and the block's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, vals = topk_rows(np.array([[0.2, 0.7]]), 2)
+    >>> idx, vals = topk_update(idx, vals, np.array([[0.7, 0.1]]), offset=2)
+    >>> idx.tolist(), vals.tolist()
+    ([[1, 2]], [[0.7, 0.7]])
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    run = _float_scores(vals, "vals")
+    arr = _float_scores(scores)
+    if idx.shape != run.shape or arr.shape[0] != idx.shape[0]:
+        raise ValidationError(
+            f"idx {idx.shape}, vals {run.shape} and scores {arr.shape} do not line up",
+            field="scores",
+            value=arr.shape,
+        )
+    b, k = idx.shape
+    n = arr.shape[1]
+    if k == 0 or n == 0 or b == 0:
+        return idx, run
+    order = _check_ids_order(ids_order, offset + n)
+    dtype = run.dtype
+    lowest = _lowest(arr.dtype)
+    kth = run[:, -1].astype(arr.dtype)
+    full = kth >= lowest
+    lo = np.where(full, kth, lowest)
+    if order is None:
+        # every new column comes after every kept index: a tie with the k-th cannot enter
+        strict = full & (idx.max(axis=1) < offset)
+        lo = np.where(strict, np.nextafter(lo, np.inf), lo)
+    rows, cols = _nonzero(arr >= lo[:, None], n)
+    if rows.size == 0:
+        return idx, run
+    if rows.size > 2 * k * b + 64:
+        # adversarial order (each block better than the last): bound the cost by a partition
+        # of the block and a merge of two k-lists instead of sorting every hit
+        new_idx, new_val = topk_rows(arr, k, ids_order=None if order is None else
+                                     order[offset: offset + n])
+        new_idx = np.where(new_idx >= 0, new_idx + offset, -1)
+        return merge_topk(idx, run, new_idx, new_val.astype(dtype, copy=False), k,
+                          ids_order=order)
+    hit = np.unique(rows)
+    old_idx = idx[hit]
+    valid = old_idx >= 0
+    old_rows = np.broadcast_to(np.arange(hit.size)[:, None], old_idx.shape)[valid]
+    new_rows = np.searchsorted(hit, rows)
+    all_rows = np.concatenate([old_rows, new_rows])
+    all_cols = np.concatenate([old_idx[valid], cols + offset])
+    all_vals = np.concatenate([run[hit][valid], arr[rows, cols].astype(dtype)])
+    tie = all_cols if order is None else order[all_cols]
+    sel_idx, sel_val = _select(all_rows, all_cols, all_vals, tie, hit.size, k, dtype)
+    out_idx, out_val = idx.copy(), run.copy()
+    out_idx[hit] = sel_idx
+    out_val[hit] = sel_val
+    return out_idx, out_val
+
+
+def merge_topk(
+    idx_a: ArrayLike,
+    val_a: ArrayLike,
+    idx_b: ArrayLike,
+    val_b: ArrayLike,
+    k: int,
+    *,
+    ids_order: ArrayLike | None = None,
+) -> tuple[IntArray, FloatArray]:
+    """Merge two partial top-k lists of the same rows (an associative reduction).
+
+    The two lists must come from **disjoint** candidate sets (for instance two shards of the
+    candidates); the result is then the exact top-``k`` of their union, whatever the order
+    and grouping of the merges.
+
+    Parameters
+    ----------
+    idx_a, val_a : array-like of shape (b, ka)
+        First partial list (padding: index ``-1``, score ``-inf``; need not be sorted).
+    idx_b, val_b : array-like of shape (b, kb)
+        Second partial list.
+    k : int
+        Length of the result.
+    ids_order : array-like of int, optional
+        Tie rank by candidate index, as in :func:`topk_rows`.
+
+    Returns
+    -------
+    idx : ndarray of int64, shape (b, k)
+    vals : ndarray, shape (b, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, vals = merge_topk([[4, 1]], [[0.9, 0.5]], [[0, -1]], [[0.5, -np.inf]], 3)
+    >>> idx.tolist(), vals.tolist()
+    ([[4, 0, 1]], [[0.9, 0.5, 0.5]])
+    """
+    k = _check_k(k)
+    ia, ib = np.asarray(idx_a, dtype=np.int64), np.asarray(idx_b, dtype=np.int64)
+    va, vb = _float_scores(val_a, "val_a"), _float_scores(val_b, "val_b")
+    if ia.shape != va.shape or ib.shape != vb.shape or ia.shape[0] != ib.shape[0]:
+        raise ValidationError(
+            f"partial lists do not line up: idx_a {ia.shape}, val_a {va.shape}, "
+            f"idx_b {ib.shape}, val_b {vb.shape}",
+            field="idx_b",
+            value=ib.shape,
+        )
+    dtype = np.result_type(va.dtype, vb.dtype)
+    idx = np.concatenate([ia, ib], axis=1)
+    val = np.concatenate([va.astype(dtype, copy=False), vb.astype(dtype, copy=False)], axis=1)
+    b, m = idx.shape
+    if k == 0 or b == 0 or m == 0:
+        return _padded(b, k, dtype)
+    pad = (idx < 0) | ~(val >= _lowest(dtype))
+    order = _check_ids_order(ids_order, int(idx.max()) + 1 if idx.size else 0)
+    tie = idx if order is None else order[np.where(pad, 0, idx)]
+    tie = np.where(pad, np.iinfo(np.int64).max, tie)
+    val = np.where(pad, -np.inf, val).astype(dtype, copy=False)
+    perm = np.lexsort((tie, -val), axis=1)[:, :k]
+    out_idx = np.take_along_axis(np.where(pad, -1, idx), perm, axis=1)
+    out_val = np.take_along_axis(val, perm, axis=1)
+    if out_idx.shape[1] < k:
+        pad_idx, pad_val = _padded(b, k - out_idx.shape[1], dtype)
+        out_idx = np.concatenate([out_idx, pad_idx], axis=1)
+        out_val = np.concatenate([out_val, pad_val], axis=1)
+    return out_idx, out_val
