@@ -332,7 +332,7 @@ class FirmTable:
         dup = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1])
         if dup.size:
             bad = str(sorted_ids[dup[0]])
-            raise ValidationError(f"duplicate firm id {bad!r}", field="ids", value=bad)
+            raise ValidationError(f"ids: duplicate firm id {bad!r}", field="ids", value=bad)
         fail("ids", ~_valid_ids(self.ids),
              "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit")
         fail("names", np.char.str_len(np.char.strip(self.names)) == 0, "a non-empty name")
