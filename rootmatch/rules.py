@@ -371,7 +371,12 @@ class NotAlreadyParticipant(Rule):
     def describe(self, table, row, passed, *, program, on):  # type: ignore[no-untyped-def]
         if passed:
             return Reason("기존 참여 이력 없음", "has not taken part before")
-        return Reason("이미 참여한 사업", "already took part in this program")
+        lo, hi = table.part_indptr[row], table.part_indptr[row + 1]
+        code = table.program_vocab.index(program.id)
+        on_days = table.part_on[lo:hi][table.part_program[lo:hi] == code]
+        first = on_days[on_days < np.datetime64(on, "D")].min()
+        return Reason(f"이미 참여한 사업 ({first} 참여)",
+                      f"already took part in this program (from {first})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.kind}
