@@ -32,13 +32,15 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 from xml.parsers import expat
 
-import networkx as nx
 import numpy as np
 
 from .exceptions import DataError, ValidationError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["flatten_graph", "read_graphml", "read_node_link", "write_graph"]
 
@@ -131,6 +133,8 @@ def _flat_dicts(dicts: list[dict[Any, Any]], reserved: frozenset[str]) -> list[d
 
 
 def _graph_of(net_or_graph: Any) -> nx.Graph:
+    import networkx as nx
+
     if isinstance(net_or_graph, nx.Graph):
         return net_or_graph
     graph = getattr(net_or_graph, "graph", None)
@@ -260,6 +264,8 @@ def write_graph(
                 f"{path.suffix!r}: use .graphml, .gexf or .json, or pass format=",
                 field="format", value=path.suffix,
             )
+    import networkx as nx
+
     H = flatten_graph(net_or_graph, format=_check_format(format))  # type: ignore[arg-type]
     buf = io.BytesIO()
     if format == "graphml":
@@ -299,6 +305,8 @@ def read_node_link(path: PathLike) -> nx.Graph:
     --------
     See :func:`write_graph`.
     """
+    import networkx as nx
+
     file = str(path)
     try:
         data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
@@ -375,6 +383,8 @@ def read_graphml(path: PathLike) -> nx.Graph:
     ...
     rootmatch.exceptions.DataError: ...bomb.graphml: ...refused: a DOCTYPE ...
     """
+    import networkx as nx
+
     file = str(path)
     data = Path(path).read_bytes()
     parser = expat.ParserCreate()

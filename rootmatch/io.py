@@ -308,18 +308,6 @@ def _p_bool(value: object) -> bool:
     raise _CellError("a boolean: true/false, 1/0, yes/no, y/n, 예/아니오 or o/x")
 
 
-def _not_a(parse: Callable[[object], Any], value: object) -> bool:
-    try:
-        parse(value)
-    except _CellError:
-        return True
-    return False
-
-
-def _expected(parse: Callable[[object], Any]) -> str:
-    return parse.expected  # type: ignore[attr-defined,no-any-return]
-
-
 def _p_enum(enum_cls: type[LabelledEnum]) -> Callable[[object], Any]:
     expected = (f"a {enum_cls.__name__} (Korean or English label or name: "
                 f"{', '.join(m.label_en for m in enum_cls)})")
@@ -332,7 +320,6 @@ def _p_enum(enum_cls: type[LabelledEnum]) -> Callable[[object], Any]:
                 pass
         raise _CellError(expected)
 
-    parse.expected = expected  # type: ignore[attr-defined]
     return parse
 
 
@@ -341,15 +328,16 @@ def _p_enum_set(enum_cls: type[LabelledEnum], *, nonempty: bool = False) -> Call
     what = f"{enum_cls.__name__} labels"
 
     def parse(value: object) -> frozenset[Any]:
-        items = _items(value, what)
-        bad = [item for item in items if _not_a(one, item)]
-        if bad:
-            raise _CellError(
-                f"{SEPARATOR!r}-separated {what}; {bad[0]!r} is not {_expected(one)}")
-        out = frozenset(one(item) for item in items)
+        out = set()
+        for item in _items(value, what):
+            try:
+                out.add(one(item))
+            except _CellError as err:  # noqa: PERF203 - stops at the first bad item
+                raise _CellError(f"{SEPARATOR!r}-separated {what}; {item!r} is not {err}"
+                                 ) from None
         if nonempty and not out:
             raise _CellError(f"at least one {enum_cls.__name__}")
-        return out
+        return frozenset(out)
 
     return parse
 
@@ -541,7 +529,8 @@ def _decode(data: bytes, file: str, fmt: str, encoding: str | None,
             fail(err.start, encoding, f"bytes that are not {encoding}")
             return None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        out.add(Problem(file=file, row=0 if fmt == "csv" else 1, field=None, value=data[:2],
+        out.add(Problem(file=file, row=0 if fmt == "csv" else 1,
+                        field="<header cell 1>" if fmt == "csv" else None, value=data[:2],
                         line=1, message="UTF-16 text is not supported: save as CSV UTF-8 "
                         "or CP949"))
         return None
@@ -615,7 +604,7 @@ def _csv_records(text: str, file: str, out: _Collector
 
 def _jsonl_records(text: str, file: str, out: _Collector
                    ) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    for n, raw in enumerate(text.splitlines(), start=1):
+    for n, raw in enumerate(text.split("\n"), start=1):  # JSON text may hold U+2028
         if not raw.strip():
             continue
         try:
@@ -689,6 +678,8 @@ def _read_rows(
         records = _jsonl_records(text, file, out)
         warned: set[str] = set()
     by_name = {c.name: c for c in spec}
+    # cells repeat (labels, districts): parse each distinct text once per file
+    cache: dict[tuple[str, str], Any] = {}
     for row, line, cells in records:
         if fmt == "jsonl":
             missing = [c.name for c in spec if c.required and c.name not in cells]
@@ -715,12 +706,21 @@ def _read_rows(
                                     message="a value is required"))
                     ok = False
                 continue
-            try:
-                parsed[name] = col.parse(raw)
-            except _CellError as err:
+            key = (name, raw) if isinstance(raw, str) and not col.text else None
+            value = cache.get(key) if key is not None else None
+            if value is None:
+                try:
+                    value = col.parse(raw)
+                except _CellError as err:
+                    value = err
+                if key is not None:
+                    cache[key] = value
+            if isinstance(value, _CellError):
                 out.add(Problem(file=file, row=row, field=name, value=raw, line=line,
-                                message=f"expected {err}"))
+                                message=f"expected {value}"))
                 ok = False
+            else:
+                parsed[name] = value
         if ok:
             yield row, line, parsed
 
@@ -1436,10 +1436,10 @@ def load_population(
     """Read a population written by :func:`write_population` (or assembled by hand).
 
     ``firms.csv`` (or ``firms.jsonl``) is required; institutes, programs, collaborations,
-    institute links and ``hub.json`` are optional. With ``check_references`` every id one
-    file names must exist: collaboration and link ends, memberships and program operators
-    (institutes), participations (programs); a dangling id is a :class:`Problem` of the row
-    that names it.
+    institute links and ``hub.json`` are optional. The ends of every collaboration and
+    institute link must exist; with ``check_references`` so must every other id a file
+    names: memberships and program operators (institutes) and participations (programs). A
+    dangling id is a :class:`Problem` of the row that names it.
 
     Parameters
     ----------
@@ -1447,6 +1447,7 @@ def load_population(
     errors : {"raise", "collect"}, default="raise"
         With ``"collect"`` every file is checked and one DataError lists all problems.
     check_references : bool, default=True
+        Whether memberships, participations and operators must name known ids.
 
     Returns
     -------
@@ -1462,6 +1463,7 @@ def load_population(
     firms_path = _find(directory, "firms")
     if firms_path is None:
         raise FileNotFoundError(f"{directory}: no firms.csv or firms.jsonl")
+
     def entities(path: Path, spec: Sequence[_Col], cls: type) -> list[tuple[int, Any]]:
         return _load_entities(path, spec, cls, out, format=None, encoding=None,
                               unknown_columns="warn")
@@ -1490,8 +1492,20 @@ def load_population(
     links, link_rows = pairs(link_path, _LINK_COLUMNS, False)
     hub = _load_hub(directory / "hub.json", out) if (directory / "hub.json").exists() \
         else SupportCenter()
+    firm_ids = {f.id for _, f in firm_rows}
+    for (a, b), row in zip(collab.tolist(), collab_rows):
+        for name, value in (("firm_a", a), ("firm_b", b)):
+            if value not in firm_ids:
+                out.add(Problem(file=str(collab_path), row=row, field=name, value=value,
+                                message="names a firm that is not in the population"))
+    for (a, b), row in zip(links.tolist(), link_rows):
+        if a not in firm_ids:
+            out.add(Problem(file=str(link_path), row=row, field="firm", value=a,
+                            message="names a firm that is not in the population"))
+        if b not in institutes:
+            out.add(Problem(file=str(link_path), row=row, field="institute", value=b,
+                            message="names an institute that is not in the population"))
     if check_references:
-        firm_ids = {f.id for _, f in firm_rows}
         for row, f in firm_rows:
             for m in sorted(f.memberships - institutes.keys()):
                 out.add(Problem(file=str(firms_path), row=row, field="memberships", value=m,
@@ -1504,18 +1518,6 @@ def load_population(
             for m in sorted(q.operators - institutes.keys()):
                 out.add(Problem(file=str(programs_path), row=row,
                                 field="operators", value=m,
-                                message="names an institute that is not in the population"))
-        for (a, b), row in zip(collab.tolist(), collab_rows):
-            for name, value in (("firm_a", a), ("firm_b", b)):
-                if value not in firm_ids:
-                    out.add(Problem(file=str(collab_path), row=row, field=name, value=value,
-                                    message="names a firm that is not in the population"))
-        for (a, b), row in zip(links.tolist(), link_rows):
-            if a not in firm_ids:
-                out.add(Problem(file=str(link_path), row=row, field="firm", value=a,
-                                message="names a firm that is not in the population"))
-            if b not in institutes:
-                out.add(Problem(file=str(link_path), row=row, field="institute", value=b,
                                 message="names an institute that is not in the population"))
     out.check()
     return Population(
