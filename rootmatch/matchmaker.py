@@ -15,9 +15,13 @@ over augmented vectors plus a sparse correction (see :mod:`rootmatch._scoring`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -27,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from . import _batch
 from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_reasons
@@ -178,6 +183,9 @@ class Matchmaker(BaseEstimator):
     use_numba : bool, optional
         Use the compiled selection kernel (default: when numba is installed). Results are
         identical either way.
+    n_jobs : int, optional
+        Threads of the batch path, each scoring its own query blocks (BLAS then runs one
+        thread per worker). ``None`` uses every available core; results never depend on it.
     random_state : int, Generator or None
         Seeds the holdout and the negatives.
 
@@ -217,6 +225,7 @@ class Matchmaker(BaseEstimator):
         n_negatives: int = 5,
         block_size: int | None = None,
         use_numba: bool | None = None,
+        n_jobs: int | None = None,
         random_state: Any = None,
     ) -> None:
         self.weights = weights
@@ -227,6 +236,7 @@ class Matchmaker(BaseEstimator):
         self.n_negatives = n_negatives
         self.block_size = block_size
         self.use_numba = use_numba
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -756,40 +766,98 @@ class Matchmaker(BaseEstimator):
         all_rank = np.concatenate([self.id_rank_, n + np.arange(n_inst)]).astype(np.int64)
         out_idx = np.full((rows.size, k), -1, np.int64)
         out_val = np.full((rows.size, k), -np.inf, np.float32)
-        block = self.block_size or max(16, min(4096, (64 << 20) // (4 * max(n, 1))))
-        buf = np.empty((min(block, max(rows.size, 1)), n), np.float32)
+        block = self.block_size or _BLOCK_ROWS
+        shard = _SHARD_COLS
         w_p = np.float32(self._w[3])
-        KT = self.K_.T
-        for start in range(0, rows.size, block):
+        sample = self.sample_cols_
+        K_sample_T = self.K_[sample].T
+        local = threading.local()
+
+        def run(start: int) -> tuple[int, NDArray[np.int64], NDArray[np.float32]]:
             blk = rows[start:start + block]
             b = blk.size
-            idx, val = np.full((b, 0), -1, np.int64), np.full((b, 0), -np.inf, np.float32)
+            idx, val = _batch.new_topk(b, k)
             if "firm" in kinds:
-                S = buf[:b]
-                np.matmul(self.Q_[blk], KT, out=S)
-                if w_p > 0:
-                    corr = partner_term_rows(self.A_, self.dF_, blk).tocoo()
-                    S[corr.row, corr.col] += w_p * corr.data.astype(np.float32)
-                S[np.arange(b), blk] = -np.inf
-                if exclude_existing:
-                    ex = self.A_[blk].tocoo()
-                    S[ex.row, ex.col] = -np.inf
-                idx, val = _batch.select_topk(S, k, id_rank=self.id_rank_, cand=cand,
-                                              sample_cols=self.sample_cols_,
-                                              use_numba=self.use_numba)
+                if getattr(local, "buf", None) is None:
+                    local.buf = np.empty(block * min(shard, max(n, 1)), np.float32)
+                self._firm_block_topk(blk, idx, val, local.buf, shard, K_sample_T, w_p,
+                                      exclude_existing=exclude_existing, cand=cand)
             if "institute" in kinds and n_inst:
                 s = self._inst_scores(blk, exclude_existing=exclude_existing)
                 ii, iv = _batch.select_topk(s, min(k, n_inst), id_rank=np.arange(n_inst),
                                             use_numba=False)
                 ii = np.where(ii >= 0, ii + n, -1)
                 idx, val = _batch.merge_partial(idx, val, ii, iv, k, all_rank)
-            kk = min(k, idx.shape[1])
-            out_idx[start:start + b, :kk] = idx[:, :kk]
-            out_val[start:start + b, :kk] = val[:, :kk]
-            if progress is not None:
-                progress(min(start + b, rows.size), rows.size)
+            return start, idx, val
+
+        starts = range(0, rows.size, block)
+        workers = min(self._n_workers(), max(1, len(starts)))
+        with contextlib.ExitStack() as stack:
+            if workers > 1:
+                stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
+                results = stack.enter_context(ThreadPoolExecutor(workers)).map(run, starts)
+            else:
+                results = map(run, starts)
+            for start, idx, val in results:
+                out_idx[start:start + idx.shape[0]] = idx
+                out_val[start:start + idx.shape[0]] = val
+                if progress is not None:
+                    progress(min(start + idx.shape[0], rows.size), rows.size)
         ids = np.where(out_idx >= 0, all_ids[np.maximum(out_idx, 0)], "")
         return ids, out_val
+
+    def _n_workers(self) -> int:
+        if self.n_jobs is not None:
+            if int(self.n_jobs) < 1:
+                raise ValidationError(f"n_jobs must be >= 1 or None, got {self.n_jobs!r}",
+                                      field="n_jobs", value=self.n_jobs)
+            return int(self.n_jobs)
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not on Linux
+            return max(1, os.cpu_count() or 1)
+
+    def _firm_block_topk(self, blk, idx, val, buf, shard, K_sample_T, w_p, *,  # type: ignore[no-untyped-def]
+                         exclude_existing: bool, cand: NDArray[np.bool_] | None) -> None:
+        """Fold every candidate shard's full hybrid scores into the block's top-k lists."""
+        n = len(self.firm_ids_)
+        b, k = idx.shape
+        sample = self.sample_cols_
+        # the starting thresholds: allowed sampled candidates' scores (partner term left out,
+        # which only lowers them: still a lower bound)
+        Ss = self.Q_[blk] @ K_sample_T
+        Ss[blk[:, None] == sample[None, :]] = -np.inf
+        if exclude_existing:
+            Ss[np.asarray(self.A_[blk][:, sample].toarray()) > 0] = -np.inf
+        if cand is not None:
+            Ss[:, ~cand[sample]] = -np.inf
+        thr = _batch.sample_thresholds(Ss, k)
+        # sparse terms, sorted by column so each shard takes its slice
+        extra_r, extra_c, extra_v = [], [], []
+        if w_p > 0:
+            corr = partner_term_rows(self.A_, self.dF_, blk).tocoo()
+            extra_r.append(corr.row)
+            extra_c.append(corr.col)
+            extra_v.append(w_p * corr.data.astype(np.float32))
+        er = [np.arange(b)]
+        ec = [blk]
+        if exclude_existing:
+            ex = self.A_[blk].tocoo()
+            er.append(ex.row)
+            ec.append(ex.col)
+        add = _by_column(extra_r, extra_c, extra_v)
+        neg = _by_column(er, ec, None)
+        for c0 in range(0, n, shard):
+            c1 = min(n, c0 + shard)
+            S = buf[: b * (c1 - c0)].reshape(b, c1 - c0)
+            np.matmul(self.Q_[blk], self.K_[c0:c1].T, out=S)
+            r, c, v = _slice_by_column(add, c0, c1)
+            S[r, c - c0] += v
+            r, c, _ = _slice_by_column(neg, c0, c1)
+            S[r, c - c0] = -np.inf
+            _batch.fold_tile(S, c0, idx, val, id_rank=self.id_rank_, thresholds=thr,
+                             cand=None if cand is None else cand[c0:c1],
+                             use_numba=self.use_numba)
 
     def recommend(
         self, firm_ids: ArrayLike, k: int = 10
@@ -887,6 +955,25 @@ class Matchmaker(BaseEstimator):
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise ModelFormatError(f"{path}: not a valid rootmatch model ({err!r})") from err
         return mm
+
+
+_BLOCK_ROWS = 256  # query rows per tile
+_SHARD_COLS = 4096  # candidate columns per tile: a 256 × 4096 float32 tile stays in cache
+
+
+def _by_column(rows: list, cols: list, vals: list | None) -> tuple:  # type: ignore[type-arg]
+    """Concatenate sparse entries and sort them by column."""
+    r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    v = np.concatenate(vals) if vals else np.zeros(r.size, np.float32)
+    order = np.argsort(c, kind="stable")
+    return r[order], c[order], v[order]
+
+
+def _slice_by_column(entries: tuple, c0: int, c1: int) -> tuple:  # type: ignore[type-arg]
+    r, c, v = entries
+    lo, hi = np.searchsorted(c, [c0, c1])
+    return r[lo:hi], c[lo:hi], v[lo:hi]
 
 
 _FORMAT = "rootmatch.Matchmaker"
