@@ -31,6 +31,23 @@ def check_rng(seed: SeedLike | np.random.RandomState = None) -> np.random.Genera
     --------
     >>> int(check_rng(7).integers(100)) == int(check_rng(7).integers(100))
     True
+    >>> g = np.random.default_rng(3)
+    >>> check_rng(g) is g, isinstance(check_rng(None), np.random.Generator)
+    (True, True)
+    >>> a = check_rng(np.random.SeedSequence(5)).random()
+    >>> a == check_rng(np.random.SeedSequence(5)).random() == check_rng(np.int64(5)).random()
+    True
+    >>> r1, r2 = np.random.RandomState(1), np.random.RandomState(1)
+    >>> check_rng(r1).random() == check_rng(r2).random()
+    True
+    >>> check_rng(-1)
+    Traceback (most recent call last):
+    ...
+    rootmatch.exceptions.ValidationError: seed must be >= 0, got -1
+    >>> check_rng("7")
+    Traceback (most recent call last):
+    ...
+    rootmatch.exceptions.ValidationError: seed must be None, an int or ... got '7'
     """
     if isinstance(seed, np.random.Generator):
         return seed
@@ -48,7 +65,17 @@ def check_rng(seed: SeedLike | np.random.RandomState = None) -> np.random.Genera
 
 
 def check_date(value: object, *, field: str = "on") -> dt.date:
-    """Accept a ``datetime.date`` (not a datetime) or an ISO ``YYYY-MM-DD`` string."""
+    """Accept a ``datetime.date``, a ``datetime`` (its date) or an ISO ``YYYY-MM-DD`` string.
+
+    Examples
+    --------
+    >>> check_date("2024-06-01"), check_date(dt.datetime(2024, 6, 1, 9, 30))
+    (datetime.date(2024, 6, 1), datetime.date(2024, 6, 1))
+    >>> check_date("June", field="start")
+    Traceback (most recent call last):
+    ...
+    rootmatch.exceptions.ValidationError: start must be a date YYYY-MM-DD, got 'June'
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -476,7 +476,13 @@ class Program:
 
 @frozen(kw_only=True)
 class SupportCenter:
-    """The hub: the proposed Busan Root-Industry Comprehensive Support Center."""
+    """The hub: the proposed Busan Root-Industry Comprehensive Support Center.
+
+    Examples
+    --------
+    >>> SupportCenter().name("en")
+    'Busan Root-Industry Comprehensive Support Center'
+    """
 
     id: str = field(default="hub", validator=_check_id)
     name_ko: str = "부산뿌리산업종합지원센터"
@@ -541,6 +547,23 @@ class Population:
     truth : Truth or None
         Held-out links and the oracle of a synthetic population; ``None`` for real data.
         Nothing the network or the engine reads depends on it.
+
+    Firms may be given as a :class:`~rootmatch.FirmTable` or as :class:`Firm` objects;
+    institutes and programs as dicts by id or as iterables. Links must name known ids.
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> cat = rm.catalog.busan_2024()
+    >>> pop = rm.Population(
+    ...     firms=[rm.Firm(id="F1", name="A", technologies=["금형"], employees=7,
+    ...                    district="사상구", memberships=["BGMC"]),
+    ...            rm.Firm(id="F2", name="B", technologies=["사출·프레스"], employees=4,
+    ...                    district="강서구")],
+    ...     institutes=cat.institutes, programs=cat.programs,
+    ...     collaborations=[("F1", "F2")], institute_links=[("F2", "KIMM-BUSAN")])
+    >>> len(pop), pop.firms.ids.tolist(), pop.truth is None
+    (2, ['F1', 'F2'], True)
     """
 
     firms: FirmTable = field(converter=_naming("firms", _to_table))
