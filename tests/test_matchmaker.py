@@ -70,7 +70,7 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
                 assert prog in {p.program_id for p in a.participations}
                 assert prog in {p.program_id for p in b.participations}
             elif "common partner" in text:
-                listed = re.search(r"\((.*)\)", text).group(1).split(", ")
+                listed = re.search(r"\(([^()]*)\)$", text).group(1).split(", ")
                 pa = set(mm.firm_ids_[mm.A_[mm.table_.position(a.id)].indices])
                 pb = set(mm.firm_ids_[mm.A_[mm.table_.position(b.id)].indices])
                 assert set(listed) <= (pa & pb)
