@@ -551,12 +551,21 @@ class Registry:
         return self._import(batch, _Collector("collect"))
 
     def import_firms(self, source: PathLike | FirmTable | Iterable[Firm], *,
-                     errors: str = "raise") -> int:
+                     errors: str = "raise", unknown_columns: str = "warn") -> int:
         """Add or update firms from a file (see :func:`rootmatch.io.load_firms`) or objects.
 
         The file is read and every row checked (cells, duplicate ids, memberships and
         participations naming institutes and programs the registry holds) before one
-        transaction writes them all.
+        transaction writes them all. A firm whose id the registry holds is updated in place.
+
+        Parameters
+        ----------
+        source : str, path-like, FirmTable or iterable of Firm
+            A ``.csv`` or ``.jsonl`` file, or firms.
+        errors : {"raise", "collect"}, default="raise"
+            Stop at the first problem, or list them all (nothing is written either way).
+        unknown_columns : {"warn", "error", "ignore"}, default="warn"
+            As for :func:`rootmatch.io.load_firms`.
 
         Returns
         -------
@@ -571,7 +580,7 @@ class Registry:
         out = _Collector(errors)
         if isinstance(source, (str, os.PathLike)):
             rows = _load_entities(source, _FIRM_COLUMNS, Firm, out, format=None,
-                                  encoding=None, unknown_columns="warn")
+                                  encoding=None, unknown_columns=unknown_columns)
             batch = _Batch(source=str(source), firms=list(rows))  # type: ignore[arg-type]
         else:
             firms = source.to_firms() if isinstance(source, FirmTable) else list(source)
@@ -579,12 +588,13 @@ class Registry:
         return self._import(batch, out)["firms"]
 
     def import_institutes(self, source: PathLike | Mapping[str, Institute] | Iterable[Institute],
-                          *, errors: str = "raise") -> int:
-        """Add or update institutes from a file or objects (one transaction)."""
+                          *, errors: str = "raise", unknown_columns: str = "warn") -> int:
+        """Add or update institutes from a file or objects (one transaction); parameters as
+        :meth:`import_firms`."""
         out = _Collector(errors)
         if isinstance(source, (str, os.PathLike)):
             rows = _load_entities(source, _INSTITUTE_COLUMNS, Institute, out, format=None,
-                                  encoding=None, unknown_columns="warn")
+                                  encoding=None, unknown_columns=unknown_columns)
             batch = _Batch(source=str(source), institutes=list(rows))  # type: ignore[arg-type]
         else:
             values = source.values() if isinstance(source, Mapping) else source
@@ -592,12 +602,13 @@ class Registry:
         return self._import(batch, out)["institutes"]
 
     def import_programs(self, source: PathLike | Mapping[str, Program] | Iterable[Program], *,
-                        errors: str = "raise") -> int:
-        """Add or update programs from a file or objects (one transaction)."""
+                        errors: str = "raise", unknown_columns: str = "warn") -> int:
+        """Add or update programs from a file or objects (one transaction); their operators
+        must be institutes the registry holds. Parameters as :meth:`import_firms`."""
         out = _Collector(errors)
         if isinstance(source, (str, os.PathLike)):
             rows = _load_entities(source, _PROGRAM_COLUMNS, Program, out, format=None,
-                                  encoding=None, unknown_columns="warn")
+                                  encoding=None, unknown_columns=unknown_columns)
             batch = _Batch(source=str(source), programs=list(rows))  # type: ignore[arg-type]
         else:
             values = source.values() if isinstance(source, Mapping) else source
