@@ -37,6 +37,7 @@ from . import _batch
 from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_reasons
 from ._scoring import (
     COMPONENTS,
+    PARTNERS,
     augmented_factors,
     pair_components,
     partner_term_rows,
@@ -51,7 +52,8 @@ __all__ = ["DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 
 #: Weights used when the network has too few observed links to learn from.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "similarity": 1.0, "complementarity": 0.5, "affiliation": 5.0, "partners": 2.0,
+    "similarity": 1.0, "geography": 1.0, "complementarity": 0.5, "affiliation": 5.0,
+    "partners": 2.0, "popularity": 0.05,
 }
 DEFAULT_INSTITUTE_WEIGHTS: dict[str, float] = {"similarity": 1.0, "proximity": 5.0}
 DEFAULT_PROGRAM_WEIGHTS: dict[str, float] = {"fit": 1.0, "peers": 1.0, "popularity": 0.2}
@@ -285,6 +287,7 @@ class Matchmaker(BaseEstimator):
         self.dF_ = np.asarray(network.firm_degree_weights(), dtype=np.float64)
         self._fit_institutes(network, rng)
         self.P_ = sp.csr_matrix(network.participation_matrix(), dtype=np.float64)
+        self._derive_views()
         self._derive_programs()
 
         # blend weights
@@ -314,11 +317,25 @@ class Matchmaker(BaseEstimator):
         self.T_ = tech_vectors(self.tech_bool_)
         self.C_ = complementarity_matrix().astype(np.float32)
 
+    def _derive_views(self) -> None:
+        self.geo_ = np.zeros(self.X_.shape[1], bool)
+        self.geo_[self.vectorizer_.block_slices_["geography"]] = True
+        self.logdeg_ = np.log1p(np.asarray(self.A_.sum(axis=1)).ravel())
+
+    def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp], *,
+                         A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
+                         logdeg: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        return pair_components(
+            i, j, X=self.X_, geo=self.geo_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
+            A=self.A_ if A is None else A, dF=self.dF_ if dF is None else dF,
+            logdeg=self.logdeg_ if logdeg is None else logdeg)
+
     def _derive_factors(self) -> None:
         self.weights_ = dict(zip(COMPONENTS, (float(x) for x in self._w)))
         self.institute_weights_ = dict(zip(INSTITUTE_COMPONENTS, (float(x) for x in self._wi)))
         self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in self._wp)))
-        self.Q_, self.K_ = augmented_factors(self.X_, self.T_, self.C_, self.B_, self.bw_, self._w)
+        self.Q_, self.K_ = augmented_factors(self.X_, self.geo_, self.T_, self.C_, self.B_,
+                                             self.bw_, self.logdeg_, self._w)
         self.score_width_ = int(self.Q_.shape[1])
 
     def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
@@ -398,10 +415,9 @@ class Matchmaker(BaseEstimator):
         nj = rng.integers(n, size=n_neg)
         keep = (ni != nj) & (np.asarray(self.A_[ni, nj]).ravel() == 0)
         ni, nj = ni[keep], nj[keep]
-        X = pair_components(
-            np.concatenate([hi, ni]), np.concatenate([hj, nj]), X=self.X_, T=self.T_, C=self.C_,
-            B=self.B_, bw=self.bw_, A=A_train, dF=dF_train,
-        )
+        logdeg_train = np.log1p(np.asarray(A_train.sum(axis=1)).ravel())
+        X = self._pair_components(np.concatenate([hi, ni]), np.concatenate([hj, nj]),
+                                  A=A_train, dF=dF_train, logdeg=logdeg_train)
         y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
         return _learn_blend(X, y, fallback, seed)
 
@@ -468,7 +484,7 @@ class Matchmaker(BaseEstimator):
     def _firm_row_scores(self, i: int, *, exclude_existing: bool,
                          candidates: NDArray[np.bool_] | None) -> NDArray[np.float32]:
         row = self.K_ @ self.Q_[i]
-        w_p = self._w[3]
+        w_p = self._w[PARTNERS]
         if w_p > 0:
             corr = partner_term_rows(self.A_, self.dF_, np.array([i]))
             row[corr.indices] += np.float32(w_p) * corr.data.astype(np.float32)
@@ -518,8 +534,7 @@ class Matchmaker(BaseEstimator):
 
     # ------------------------------------------------------------------ explain
     def _firm_recommendation(self, i: int, j: int, score: float | None = None) -> Recommendation:
-        comps = pair_components(np.array([i]), np.array([j]), X=self.X_, T=self.T_, C=self.C_,
-                                B=self.B_, bw=self.bw_, A=self.A_, dF=self.dF_)[0]
+        comps = self._pair_components(np.array([i]), np.array([j]))[0]
         contrib = {name: float(w * c) for name, w, c in zip(COMPONENTS, self._w, comps)}
         a, b = self.table_.row(i), self.table_.row(j)
         ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
@@ -592,8 +607,7 @@ class Matchmaker(BaseEstimator):
         j = self.table_.positions(target_ids)
         if i.shape != j.shape:
             raise ValidationError("firm_ids and target_ids differ in length", field="target_ids")
-        comps = pair_components(i, j, X=self.X_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
-                                A=self.A_, dF=self.dF_)
+        comps = self._pair_components(i, j)
         return comps if components else comps @ self._w
 
     # ------------------------------------------------------------------ partners
@@ -768,7 +782,7 @@ class Matchmaker(BaseEstimator):
         out_val = np.full((rows.size, k), -np.inf, np.float32)
         block = self.block_size or _BLOCK_ROWS
         shard = _SHARD_COLS
-        w_p = np.float32(self._w[3])
+        w_p = np.float32(self._w[PARTNERS])
         sample = self.sample_cols_
         K_sample_T = self.K_[sample].T
         local = threading.local()
@@ -948,6 +962,7 @@ class Matchmaker(BaseEstimator):
                 {k.removeprefix("vectorizer."): v for k, v in arrays.items()
                  if k.startswith("vectorizer.")})
             mm._derive_base()
+            mm._derive_views()
             mm._derive_programs()
             mm._derive_factors()
         except ModelFormatError:

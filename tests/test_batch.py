@@ -26,8 +26,8 @@ def _reference(mm: rm.Matchmaker, rows: np.ndarray, exclude: bool) -> np.ndarray
     n = len(mm.firm_ids_)
     i = np.repeat(rows, n)
     j = np.tile(np.arange(n), rows.size)
-    comps = pair_components(i, j, X=mm.X_, T=mm.T_, C=mm.C_, B=mm.B_, bw=mm.bw_, A=mm.A_,
-                            dF=mm.dF_)
+    comps = pair_components(i, j, X=mm.X_, geo=mm.geo_, T=mm.T_, C=mm.C_, B=mm.B_, bw=mm.bw_,
+                            A=mm.A_, dF=mm.dF_, logdeg=mm.logdeg_)
     w = np.array([mm.weights_[c] for c in COMPONENTS])
     S = (comps @ w).reshape(rows.size, n)
     S[np.arange(rows.size), rows] = -np.inf

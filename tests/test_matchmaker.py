@@ -194,8 +194,8 @@ def test_same_random_state_same_output(network: rm.SupportNetwork) -> None:
 
 def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
     mm = rm.Matchmaker(weights={"similarity": 1.0}).fit(network)
-    assert mm.weights_ == {"similarity": 1.0, "complementarity": 0.0, "affiliation": 0.0,
-                           "partners": 0.0}
+    assert mm.weights_ == {"similarity": 1.0, "geography": 0.0, "complementarity": 0.0,
+                           "affiliation": 0.0, "partners": 0.0, "popularity": 0.0}
     firm = network.small_firms()[0]
     rec = mm.recommend_partners(firm, k=1, kinds=("firm",))[0]
     assert rec.components["similarity"] == pytest.approx(rec.score, abs=1e-5)
@@ -204,7 +204,8 @@ def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
 
 
 def test_learned_weights_are_nonnegative(fitted: rm.Matchmaker) -> None:
-    assert set(fitted.weights_) == {"similarity", "complementarity", "affiliation", "partners"}
+    assert set(fitted.weights_) == {"similarity", "geography", "complementarity", "affiliation",
+                                    "partners", "popularity"}
     assert all(w >= 0 for w in fitted.weights_.values())
     assert sum(fitted.weights_.values()) > 0
     assert fitted.score_width_ == fitted.Q_.shape[1] == fitted.K_.shape[1]
