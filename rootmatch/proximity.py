@@ -23,8 +23,9 @@ self-loop counts twice, as in networkx), the three local scores are ``A · diag(
 ``f = 1``, ``1/log d`` and ``1/d``: dropping the diagonal is exactly networkx's rule that ``u`` and
 ``v`` are never their own common neighbours. A pair's score is the row-wise dot product of two
 gathered sparse rows. Personalised PageRank is power iteration on a row-stochastic CSR matrix
-built once per call, for a whole block of sources at a time, with dangling nodes sending their
-mass back to the source (networkx's rule when ``dangling`` is not given).
+built once (per call, or once for good in a :class:`ProximityGraph`), for a whole block of
+sources at a time, with dangling nodes sending their mass back to the source (networkx's rule
+when ``dangling`` is not given).
 
 Many calls on one graph
 -----------------------
@@ -141,6 +142,10 @@ def _graph_matrix(G: nx.Graph, nodelist: list[Hashable] | None, weight: str | No
     return M, nodes, index
 
 
+_KINDS = {(False, False): nx.Graph, (True, False): nx.DiGraph, (False, True): nx.MultiGraph,
+          (True, True): nx.MultiDiGraph}
+
+
 @not_implemented_for("directed")
 @not_implemented_for("multigraph")
 def _require_undirected_simple(G: nx.Graph) -> None:
@@ -201,8 +206,8 @@ class ProximityGraph:
     nodelist : sequence of nodes, optional
         Node order of a graph; default ``list(G)``.
     weight : str or None, default="weight"
-        Edge attribute used as weight by :func:`personalized_pagerank` (the local scores
-        ignore weights).
+        Edge attribute of a graph used as weight by :func:`personalized_pagerank` (the local
+        scores ignore weights; a matrix's entries are its weights).
 
     Attributes
     ----------
@@ -227,7 +232,8 @@ class ProximityGraph:
         if isinstance(G, nx.Graph):
             M, nodes, lookup = _graph_matrix(
                 G, None if nodelist is None else list(nodelist), weight)
-            self._kind: nx.Graph | None = G.__class__()  # an empty graph of G's class
+            # an empty graph of G's kind, for networkx's own guard
+            self._kind: nx.Graph | None = _KINDS[G.is_directed(), G.is_multigraph()]()
         elif sp.issparse(G):
             if nodelist is not None:
                 raise ValidationError("nodelist applies to a graph, not to a matrix",
@@ -634,7 +640,7 @@ def personalized_pagerank(
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValidationError(f"{name} must be an integer >= 1, got {value!r}",
                                   field=name, value=value)
-    if isinstance(G, ProximityGraph) and weight != G.weight:
+    if isinstance(G, ProximityGraph) and G.nodes is not None and weight != G.weight:
         raise ValidationError(
             f"weight={weight!r} differs from the ProximityGraph's weight={G.weight!r}",
             field="weight", value=weight,
