@@ -29,9 +29,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-_HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(_HERE.parent))  # rootmatch from a checkout
-sys.path.insert(0, str(_HERE))  # _common
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # rootmatch from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _common
 
 from _common import Results, base_parser, best_of, measure
 
