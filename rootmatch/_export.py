@@ -14,7 +14,12 @@ The three formats hold only scalar attributes, so every node, edge and graph att
 - names a format reserves get a trailing underscore: ``id`` everywhere (GraphML readers such
   as igraph keep the node id there, node-link JSON keys nodes by it), ``source``, ``target``
   and ``key`` on node-link edges, and GEXF's ``pid``, ``start``, ``end``, ``parents``,
-  ``spells``, ``viz`` and edge ``type`` (GEXF would read ``start``/``end`` as time spans).
+  ``spells``, ``viz``, edge ``type`` and graph ``mode``, ``node_default`` and
+  ``edge_default`` (GEXF would read ``start``/``end`` as time spans); a GEXF graph ``name``
+  becomes text;
+- in GraphML and GEXF, characters XML 1.0 cannot hold (most control characters, lone
+  surrogates) become U+FFFD and line ends become ``\n`` (as an XML parser reads them), in
+  values, names and node ids alike.
 
 :func:`read_node_link` gives back exactly ``flatten_graph(G, format="json")``.
 :func:`read_graphml` refuses any document with a DOCTYPE (so no entity can be declared, let
@@ -29,6 +34,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,6 +64,19 @@ _RESERVED_EDGE = {
     "gexf": frozenset({"id", "type", "start", "end", "spells", "viz", "key"}),
     "json": frozenset({"id", "source", "target", "key"}),
 }
+
+
+_GRAPH_RESERVED = {"gexf": frozenset({"mode", "node_default", "edge_default"})}
+#: Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """Text XML keeps as written: no forbidden characters, and ``\n`` for every line end
+    (an XML parser turns ``\r\n`` and ``\r`` into ``\n``)."""
+    if not isinstance(value, str):
+        return value
+    return _NOT_XML.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _atomic_write(path: PathLike, data: bytes) -> Path:
@@ -107,7 +126,8 @@ def _text(value: object) -> str:
     return "" if out is None else str(out)
 
 
-def _flat_dicts(dicts: list[dict[Any, Any]], reserved: frozenset[str]) -> list[dict[str, Any]]:
+def _flat_dicts(dicts: list[dict[Any, Any]], reserved: frozenset[str], *,
+                xml: bool = False) -> list[dict[str, Any]]:
     """Flatten attribute dicts and give each key one type across them."""
     flat = []
     for d in dicts:
@@ -115,8 +135,8 @@ def _flat_dicts(dicts: list[dict[Any, Any]], reserved: frozenset[str]) -> list[d
         for k, v in d.items():
             s = _scalar(v)
             if s is not None:
-                key = str(k)
-                row[f"{key}_" if key in reserved else key] = s
+                key = _xml_safe(str(k)) if xml else str(k)
+                row[f"{key}_" if key in reserved else key] = _xml_safe(s) if xml else s
         flat.append(row)
     types: dict[str, set[type]] = {}
     for row in flat:
@@ -165,8 +185,10 @@ def flatten_graph(net_or_graph: Any, *, format: GraphFormat = "graphml") -> nx.G
     Returns
     -------
     networkx.Graph
-        Of the same class (directed, multi) as the input; node ids are kept, except that
-        node-link JSON keeps only str, int, float and bool ids (others become text).
+        Of the same class (directed, multi) as the input. For GraphML and GEXF node ids
+        become text, which is all they hold, and parallel edges are numbered 0, 1, … (their
+        ids in the file); node-link JSON keeps str, int, float and bool node ids and edge keys
+        (others become text).
 
     Examples
     --------
@@ -178,22 +200,31 @@ def flatten_graph(net_or_graph: Any, *, format: GraphFormat = "graphml") -> nx.G
     """
     G = _graph_of(net_or_graph)
     fmt = _check_format(format)
+    xml = fmt != "json"
     H = G.__class__()
-    H.graph.update(_flat_dicts([dict(G.graph)], frozenset())[0])
+    H.graph.update(_flat_dicts([dict(G.graph)], _GRAPH_RESERVED.get(fmt, frozenset()),
+                               xml=xml)[0])
+    if fmt == "gexf" and "name" in H.graph:
+        H.graph["name"] = _text(H.graph["name"])
     nodes = list(G.nodes)
-    node_attrs = _flat_dicts([dict(G.nodes[n]) for n in nodes], _RESERVED_NODE[fmt])
-    names = [n if fmt != "json" or isinstance(n, (str, int, float, bool)) else str(n)
-             for n in nodes]
+    node_attrs = _flat_dicts([dict(G.nodes[n]) for n in nodes], _RESERVED_NODE[fmt], xml=xml)
+    if xml:  # the files hold text ids: 1 and "1" become one node
+        names = [_xml_safe(str(n)) for n in nodes]
+    else:
+        names = [n if isinstance(n, (str, int, float, bool)) else str(n) for n in nodes]
     H.add_nodes_from(zip(names, node_attrs))
     rename = dict(zip(nodes, names))
     if G.is_multigraph():
         edges = list(G.edges(keys=True, data=True))
-        attrs = _flat_dicts([d for *_, d in edges], _RESERVED_EDGE[fmt])
-        H.add_edges_from((rename[u], rename[v], k, a)
-                         for (u, v, k, _), a in zip(edges, attrs))
+        attrs = _flat_dicts([d for *_, d in edges], _RESERVED_EDGE[fmt], xml=xml)
+        if xml:  # parallel edges are numbered 0, 1, ... (their ids in the file)
+            H.add_edges_from((rename[u], rename[v], a) for (u, v, _, _), a in zip(edges, attrs))
+        else:
+            H.add_edges_from((rename[u], rename[v], _json_key(k), a)
+                             for (u, v, k, _), a in zip(edges, attrs))
     else:
         edges = list(G.edges(data=True))
-        attrs = _flat_dicts([d for *_, d in edges], _RESERVED_EDGE[fmt])
+        attrs = _flat_dicts([d for *_, d in edges], _RESERVED_EDGE[fmt], xml=xml)
         H.add_edges_from((rename[u], rename[v], a) for (u, v, _), a in zip(edges, attrs))
     return H
 
