@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .exceptions import ValidationError
 
-__all__ = ["merge_topk", "topk_rows", "topk_update"]
+__all__ = ["entry_bounds", "merge_hits", "merge_topk", "topk_rows", "topk_update"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.floating]
@@ -97,19 +97,44 @@ def _select(
     k: int,
     dtype: np.dtype,
 ) -> tuple[IntArray, FloatArray]:
-    """Exact top-k per row of a flat list of candidate entries (none of them -inf or NaN)."""
+    """Exact top-k per row of a flat list of candidate entries.
+
+    ``rows`` must be sorted ascending (row-major order, as ``flatnonzero`` gives) and no
+    entry may be -inf or NaN. Rows with a few entries (the usual case: about ``k``) are laid
+    out densely and sorted row-wise, which is many times faster than one flat sort of all
+    entries; the rare rows with many (ties straddling the k-th score) take a flat sort of
+    their own entries.
+    """
     idx, val = _padded(n_rows, k, dtype)
-    if rows.size == 0 or k == 0:
+    m = rows.size
+    if m == 0 or k == 0:
         return idx, val
-    order = np.lexsort((tie, -vals, rows))
-    rows_s = rows[order]
-    counts = np.bincount(rows_s, minlength=n_rows)
+    counts = np.bincount(rows, minlength=n_rows)
     starts = np.cumsum(counts) - counts
-    rank = np.arange(rows_s.size) - starts[rows_s]
-    keep = rank < k
-    kept = order[keep]
-    idx[rows_s[keep], rank[keep]] = cols[kept]
-    val[rows_s[keep], rank[keep]] = vals[kept]
+    heavy_rows = counts > 4 * k + 32
+    light = ~heavy_rows[rows] if heavy_rows.any() else slice(None)
+    r = rows[light]
+    if r.size:
+        pos = np.arange(m)[light] - starts[r]
+        width = int(counts[~heavy_rows].max())
+        d_val = np.full((n_rows, width), -np.inf, dtype)
+        d_tie = np.full((n_rows, width), np.iinfo(np.int64).max, np.int64)
+        d_col = np.full((n_rows, width), -1, np.int64)
+        d_val[r, pos] = vals[light]
+        d_tie[r, pos] = tie[light]
+        d_col[r, pos] = cols[light]
+        perm = np.lexsort((d_tie, -d_val), axis=1)[:, :k]
+        kk = perm.shape[1]
+        idx[:, :kk] = np.take_along_axis(d_col, perm, axis=1)
+        val[:, :kk] = np.take_along_axis(d_val, perm, axis=1)
+    if heavy_rows.any():
+        heavy = np.flatnonzero(heavy_rows[rows])
+        order = heavy[np.lexsort((tie[heavy], -vals[heavy], rows[heavy]))]
+        rows_s = rows[order]
+        rank = np.arange(order.size) - np.searchsorted(rows_s, rows_s, side="left")
+        keep = rank < k
+        idx[rows_s[keep], rank[keep]] = cols[order[keep]]
+        val[rows_s[keep], rank[keep]] = vals[order[keep]]
     return idx, val
 
 
@@ -220,39 +245,103 @@ def topk_update(
     if k == 0 or n == 0 or b == 0:
         return idx, run
     order = _check_ids_order(ids_order, offset + n)
-    dtype = run.dtype
-    lowest = _lowest(arr.dtype)
-    kth = run[:, -1].astype(arr.dtype)
-    full = kth >= lowest
-    lo = np.where(full, kth, lowest)
-    if order is None:
-        # every new column comes after every kept index: a tie with the k-th cannot enter
-        strict = full & (idx.max(axis=1) < offset)
-        lo = np.where(strict, np.nextafter(lo, np.inf), lo)
+    lo = entry_bounds(idx, run, offset=offset, ids_order=order)
     rows, cols = _nonzero(arr >= lo[:, None], n)
-    if rows.size == 0:
-        return idx, run
-    if rows.size > 2 * k * b + 64:
+    if rows.size > 8 * k * b + 1024:
         # adversarial order (each block better than the last): bound the cost by a partition
         # of the block and a merge of two k-lists instead of sorting every hit
         new_idx, new_val = topk_rows(arr, k, ids_order=None if order is None else
                                      order[offset: offset + n])
         new_idx = np.where(new_idx >= 0, new_idx + offset, -1)
-        return merge_topk(idx, run, new_idx, new_val.astype(dtype, copy=False), k,
+        return merge_topk(idx, run, new_idx, new_val.astype(run.dtype, copy=False), k,
                           ids_order=order)
-    hit = np.unique(rows)
-    old_idx = idx[hit]
-    valid = old_idx >= 0
-    old_rows = np.broadcast_to(np.arange(hit.size)[:, None], old_idx.shape)[valid]
+    return merge_hits(idx, run, rows, cols + offset, arr[rows, cols], ids_order=order)
+
+
+def entry_bounds(
+    idx: IntArray, vals: FloatArray, *, offset: int = 0, ids_order: ArrayLike | None = None
+) -> FloatArray:
+    """The score a new candidate needs to enter each row's running top-k.
+
+    A candidate enters when its score is ``>=`` the bound: the k-th best score, nudged one
+    step up when ties cannot enter (every index kept is below ``offset``, the first new
+    candidate, and ties go by index); the lowest finite score while a row is not full.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> entry_bounds(np.array([[0, 1], [2, -1]]), np.array([[0.9, 0.5], [0.7, -np.inf]]),
+    ...              offset=5).tolist() == [np.nextafter(0.5, 1), np.finfo(float).min]
+    True
+    """
+    lowest = _lowest(vals.dtype)
+    if vals.shape[1] == 0:
+        return np.full(vals.shape[0], np.inf, vals.dtype)
+    kth = vals[:, -1]
+    full = kth >= lowest
+    lo = np.where(full, kth, lowest)
+    if ids_order is None:
+        strict = full & (idx.max(axis=1) < offset)
+        lo = np.where(strict, np.nextafter(lo, np.inf), lo)
+    return lo
+
+
+def merge_hits(
+    idx: IntArray,
+    vals: FloatArray,
+    rows: NDArray[np.intp],
+    cols: IntArray,
+    hit_vals: FloatArray,
+    *,
+    ids_order: ArrayLike | None = None,
+) -> tuple[IntArray, FloatArray]:
+    """Merge a flat list of new candidates into a running top-k.
+
+    Parameters
+    ----------
+    idx, vals : ndarray of shape (b, k)
+        The running top-k (sorted, padded).
+    rows : ndarray of int, sorted ascending
+        Row of each new candidate.
+    cols : ndarray of int
+        Candidate index of each (disjoint from those already kept).
+    hit_vals : ndarray of float
+        Score of each (none -inf or NaN).
+    ids_order : array-like of int, optional
+        Tie rank by candidate index.
+
+    Returns
+    -------
+    idx, vals : ndarray of shape (b, k)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> idx, vals = merge_hits(np.array([[4, -1]]), np.array([[0.5, -np.inf]]),
+    ...                        np.array([0, 0]), np.array([7, 2]), np.array([0.5, 0.6]))
+    >>> idx.tolist()
+    [[2, 4]]
+    """
+    k = idx.shape[1]
+    if rows.size == 0 or k == 0:
+        return idx, vals
+    order = None if ids_order is None else np.asarray(ids_order, np.int64)
+    dtype = vals.dtype
+    # the rows with hits, the top-k of each one's hits, then a merge of two k-lists
+    first = np.empty(rows.size, bool)
+    first[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    hit = rows[first]
     new_rows = np.searchsorted(hit, rows)
-    all_rows = np.concatenate([old_rows, new_rows])
-    all_cols = np.concatenate([old_idx[valid], cols + offset])
-    all_vals = np.concatenate([run[hit][valid], arr[rows, cols].astype(dtype)])
-    tie = all_cols if order is None else order[all_cols]
-    sel_idx, sel_val = _select(all_rows, all_cols, all_vals, tie, hit.size, k, dtype)
-    out_idx, out_val = idx.copy(), run.copy()
-    out_idx[hit] = sel_idx
-    out_val[hit] = sel_val
+    cols = np.asarray(cols, np.int64)
+    tie = cols if order is None else order[cols]
+    new_idx, new_val = _select(new_rows, cols, np.asarray(hit_vals).astype(dtype, copy=False),
+                               tie, hit.size, k, dtype)
+    merged_idx, merged_val = merge_topk(idx[hit], vals[hit], new_idx, new_val, k,
+                                        ids_order=order)
+    out_idx, out_val = idx.copy(), vals.copy()
+    out_idx[hit] = merged_idx
+    out_val[hit] = merged_val
     return out_idx, out_val
 
 

@@ -22,7 +22,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._topk import topk_rows, topk_update
+from ._topk import entry_bounds, merge_hits, merge_topk, topk_rows
 from .exceptions import ValidationError
 
 __all__ = ["SimilarityIndex"]
@@ -43,6 +43,41 @@ def _normalize(X: NDArray[np.floating]) -> tuple[NDArray[np.floating], NDArray[n
     norms = np.sqrt(np.einsum("ij,ij->i", X, X))
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return X * scale[:, None], norms
+
+
+def _neg_distance(S: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``-(1 - cosine)``, the cosine clipped to [-1, 1]: what the selection ranks.
+
+    Ranking the very values returned (rounded distances) rather than the cosines keeps the
+    output sorted by distance and then by index even where two cosines round to one distance.
+    """
+    out = S - 1.0
+    np.minimum(out, 0.0, out=out)
+    return np.maximum(out, -2.0, out=out, where=out > -np.inf)  # -inf: not a candidate
+
+
+def _absorb(
+    idx: NDArray[np.int64], val: NDArray[np.floating], S: NDArray[np.floating], offset: int
+) -> tuple[NDArray[np.int64], NDArray[np.floating]]:
+    """Merge a tile of cosines (column ``j`` is candidate ``offset + j``) into a running top-k
+    of negated distances, touching each cosine once.
+
+    The cosines are screened against the entry bound moved to the cosine scale with a margin
+    of a few units in the last place (``fl(s - 1) >= lo`` implies ``s >= lo + 1 - eps``), so
+    no candidate is missed; only the survivors are converted and tested exactly.
+    """
+    k = idx.shape[1]
+    lo = entry_bounds(idx, val, offset=offset)
+    eps = np.finfo(S.dtype).eps
+    screen = np.where(lo > -2.0, lo + (1.0 - 4 * eps), np.finfo(S.dtype).min).astype(S.dtype)
+    flat = np.flatnonzero(screen[:, None] <= S)
+    if flat.size > 8 * k * S.shape[0] + 1024:  # adversarial order: partition, then merge
+        new_idx, new_val = topk_rows(_neg_distance(S), k)
+        return merge_topk(idx, val, np.where(new_idx >= 0, new_idx + offset, -1), new_val, k)
+    rows, cols = np.divmod(flat, S.shape[1])
+    hit_vals = _neg_distance(S[rows, cols])
+    keep = hit_vals >= lo[rows]
+    return merge_hits(idx, val, rows[keep], cols[keep] + offset, hit_vals[keep])
 
 
 class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -262,15 +297,15 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             q1 = min(q0 + bs, queries.shape[0])
             # a copy: the product of a block with itself would take BLAS's slower syrk path
             Q = np.array(queries[q0:q1], dtype=dtype, order="C", copy=True)
+            buffers: dict[tuple[int, int], NDArray[np.floating]] = {}
             idx = val = None
             for c0 in range(0, n_c, bs):
                 c1 = min(c0 + bs, n_c)
                 F = fitted[c0:c1] if cand is None else fitted[cand[c0:c1]]
-                # selection runs on -distance = cosine - 1, so that the order of the
-                # returned (rounded) distances is the order of selection, ties by index
-                S = Q @ F.T.astype(dtype, copy=False)
-                S -= 1.0
-                np.clip(S, -2.0, 0.0, out=S)
+                S = buffers.get((q1 - q0, c1 - c0))
+                if S is None:
+                    S = buffers[(q1 - q0, c1 - c0)] = np.empty((q1 - q0, c1 - c0), dtype)
+                np.matmul(Q, F.T.astype(dtype, copy=False), out=S)  # cosines
                 if mask2d is not None:
                     cols = slice(c0, c1) if cand is None else cand[c0:c1]
                     np.copyto(S, -np.inf, where=~mask2d[q0:q1, cols])
@@ -280,11 +315,11 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     S[hit, sp_[hit] - c0] = -np.inf
                 if idx is None:
                     w = min(first, S.shape[1])
-                    idx, val = topk_rows(S[:, :w], k)
+                    idx, val = topk_rows(_neg_distance(S[:, :w]), k)
                     if w < S.shape[1]:
-                        idx, val = topk_update(idx, val, S[:, w:], offset=w)
+                        idx, val = _absorb(idx, val, S[:, w:], w)
                 else:
-                    idx, val = topk_update(idx, val, S, offset=c0)
+                    idx, val = _absorb(idx, val, S, c0)
             if idx is None:
                 return
             found = idx >= 0

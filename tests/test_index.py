@@ -93,15 +93,28 @@ def test_ties_at_the_boundary_go_to_the_smaller_index():
     assert topk_rows(scores, 3, ids_order=order)[0].tolist() == [[1, 5, 3]]
     idx, _val = merge_topk([[3, 1]], [[0.5, 0.9]], [[0, -1]], [[0.5, -np.inf]], 2)
     assert idx.tolist() == [[1, 0]]
+    idx, val = merge_topk([[3]], [[0.5]], [[1]], [[0.5]], 4)  # shorter than k: padded
+    assert idx.tolist() == [[1, 3, -1, -1]]
+    assert val.tolist() == [[0.5, 0.5, -np.inf, -np.inf]]
 
 
 def test_adversarial_ascending_blocks_stay_exact():
     # every block better than the last: the update falls back to partition + merge
-    scores = np.tile(np.arange(600, dtype=np.float64), (3, 1))
-    idx, val = topk_rows(scores[:, :100], 5)
-    for lo in range(100, 600, 100):
-        idx, val = topk_update(idx, val, scores[:, lo: lo + 100], offset=lo)
-    assert idx.tolist() == [[599, 598, 597, 596, 595]] * 3
+    scores = np.tile(np.arange(6000, dtype=np.float64), (3, 1))
+    idx, val = topk_rows(scores[:, :1500], 5)
+    for lo in range(1500, 6000, 1500):
+        idx, val = topk_update(idx, val, scores[:, lo: lo + 1500], offset=lo)
+    assert idx.tolist() == [[5999, 5998, 5997, 5996, 5995]] * 3
+
+
+@given(scores=score_matrices(max_rows=4, max_cols=400, ties=True), k=st.integers(1, 4))
+def test_many_ties_in_a_row_stay_exact(scores, k):
+    # hundreds of equal scores at the k-th place: the per-row flat sort path
+    assert_topk_equal(topk_rows(scores, k), full_sort_topk(scores, k))
+    half = scores.shape[1] // 2
+    idx, val = topk_rows(scores[:, :half], k)
+    assert_topk_equal(topk_update(idx, val, scores[:, half:], offset=half),
+                      full_sort_topk(scores, k))
 
 
 def test_padding_and_degenerate_shapes():
@@ -208,6 +221,8 @@ def test_k_larger_than_the_candidates_pads_or_narrows():
     assert np.all(ind[:, 2:] == -1)
     assert np.all(np.isinf(dist[ind < 0]))
     assert np.all(np.isfinite(dist[ind >= 0]))
+    np.testing.assert_array_equal(index.kneighbors(candidate_mask=np.ones(6, bool))[1],
+                                  index.kneighbors()[1])
     dist, ind = index.kneighbors(X[:2], candidate_mask=np.zeros(6, bool))
     assert ind.shape == (2, 6)
     assert np.all(ind == -1)
@@ -215,6 +230,16 @@ def test_k_larger_than_the_candidates_pads_or_narrows():
     single = rm.SimilarityIndex(n_neighbors=3).fit(X[:1])
     assert single.kneighbors()[1].shape == (1, 0)
     assert single.transform(X[:2]).nnz == 2
+
+
+def test_candidates_in_ascending_order_stay_exact():
+    # each block of fitted rows is closer to the query than the last: the partition path
+    angles = np.linspace(1.5, 0.0, 3000)
+    X = np.column_stack([np.cos(angles), np.sin(angles)])
+    index = rm.SimilarityIndex(n_neighbors=3, block_size=1400).fit(X)
+    ref = NearestNeighbors(n_neighbors=3, metric="cosine", algorithm="brute").fit(X)
+    for query in ([[1.0, 0.0]], X[:5]):
+        np.testing.assert_array_equal(index.kneighbors(query)[1], ref.kneighbors(query)[1])
 
 
 # ---- exactness, ties, invariants ------------------------------------------------------------
@@ -309,6 +334,8 @@ def test_graph_modes_and_sparse_interface():
     with sklearn.config_context(sparse_interface="sparray"):
         assert isinstance(index.transform(X), sp.csr_array)
     assert isinstance(index.transform(X), sp.csr_matrix)
+    assert index.get_feature_names_out()[[0, -1]].tolist() == ["similarityindex0",
+                                                               "similarityindex29"]
     with pytest.raises(rm.ValidationError, match="mode"):
         index.kneighbors_graph(mode="weights")
 
