@@ -570,7 +570,7 @@ def _csv_records(text: str, file: str, out: _Collector
         return [], iter(())
     if header_cells is None:
         return [], iter(())
-    header = [h.strip().casefold() for h in header_cells]
+    header = [h.strip().lstrip("\ufeff").strip().casefold() for h in header_cells]
 
     def records() -> Iterator[tuple[int, int, dict[str, str]]]:
         row, last_line = 0, reader.line_num
@@ -1062,6 +1062,51 @@ def _firm_record(f: Firm, labels: str) -> dict[str, Any]:
     }
 
 
+def _mask_labels(masks: np.ndarray, enum_cls: type[LabelledEnum], labels: str) -> list[list[str]]:
+    """Per row, the labels of the members set in the row's bit mask (one decode per mask)."""
+    uniq, inverse = np.unique(np.asarray(masks, dtype=np.int64), return_inverse=True)
+    decoded = [[_label(m, labels) for m in enum_cls if (int(u) >> m.value) & 1] for u in uniq]
+    return [decoded[k] for k in inverse.reshape(-1).tolist()]
+
+
+def _table_records(t: FirmTable, labels: str) -> list[dict[str, Any]]:
+    """The records of :func:`_firm_record`, read from the table's columns."""
+    n = len(t)
+    if n == 0:
+        return []
+    districts = [_label(d, labels) for d in District]
+    mem_vocab = np.asarray(t.membership_vocab, dtype=object)
+    prog_vocab = np.asarray(t.program_vocab, dtype=object)
+    mem = np.split(mem_vocab[t.mem_codes] if t.mem_codes.size else np.zeros(0, object),
+                   t.mem_indptr[1:-1])
+    on_text = np.datetime_as_string(t.part_on, unit="D").astype(object)
+    part_text = (prog_vocab[t.part_program] + "@" + on_text) if t.part_program.size \
+        else np.zeros(0, object)
+    parts = np.split(part_text, t.part_indptr[1:-1])
+    cluster = np.asarray(t.cluster_vocab, dtype=object)[t.cluster].tolist()
+    columns = {
+        "id": t.ids.tolist(),
+        "name": t.names.tolist(),
+        "technologies": _mask_labels(t.tech_mask, RootTechnology, labels),
+        "employees": t.employees.tolist(),
+        "district": [districts[d] for d in t.district.tolist()],
+        "founded": [y or None for y in t.founded.tolist()],
+        "workforce_40plus": t.workforce_40plus.tolist(),
+        "foreign_share": t.foreign_share.tolist(),
+        "digital_level": t.digital_level.tolist(),
+        "materials": _mask_labels(t.materials_mask, Material, labels),
+        "needs": _mask_labels(t.needs_mask, SupportAxis, labels),
+        "topics": _mask_labels(t.topics_mask, Topic, labels),
+        "certified": t.certified.tolist(),
+        # as Firm orders them: memberships by id, participations by (date, program)
+        "memberships": [sorted(m.tolist()) for m in mem],
+        "participations": [sorted(p.tolist(), key=lambda x: (x[-10:], x[:-11])) for p in parts],
+        "cluster": cluster,
+    }
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
+
+
 def _institute_record(i: Institute, labels: str) -> dict[str, Any]:
     return {
         "id": i.id,
@@ -1185,7 +1230,10 @@ def write_firms(
     True
     """
     _check_labels(labels)
-    records = [_firm_record(f, labels) for f in _firms_of(firms)]
+    if isinstance(firms, FirmTable):
+        records = _table_records(firms, labels)
+    else:
+        records = [_firm_record(f, labels) for f in firms]
     return _write_records(path, [c.name for c in _FIRM_COLUMNS], records, format=format,
                           encoding=encoding)
 
@@ -1374,6 +1422,8 @@ def write_population(pop: Population, directory: PathLike, *, labels: Labels = "
     True
     """
     _check_labels(labels)
+    for program in pop.programs.values():  # fail before writing anything
+        _program_record(program, labels)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     write_firms(pop.firms, directory / "firms.csv", labels=labels)

@@ -330,6 +330,10 @@ class Registry:
             elif version > SCHEMA_VERSION:
                 raise self._error(f"the registry has schema version {version}; this "
                                   f"rootmatch reads version {SCHEMA_VERSION}: upgrade rootmatch")
+        except sqlite3.OperationalError as err:  # unreadable, locked, no such folder
+            conn.close()
+            self._conn = None
+            raise self._error(f"cannot open the registry: {err}") from err
         except sqlite3.DatabaseError as err:
             conn.close()
             self._conn = None
