@@ -6,15 +6,21 @@ array's name, dtype, shape and bytes) is stored inside the archive as a uint8 ar
 foreign file raises :class:`~rootmatch.exceptions.ModelFormatError`. Writing goes to a
 temporary file in the same folder, then an atomic rename, so an existing file is never left
 half-written.
+
+The zip container itself is sealed: its archive comment (the last bytes of the file) is
+``rootmatch-sha256:`` and the SHA-256 of every byte before it. The seal is checked before the
+archive is parsed, so a change to *any* byte (a zip header, a timestamp, the seal itself) is
+refused, not only a change to the arrays.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import struct
 import tempfile
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +32,36 @@ from .exceptions import ModelFormatError
 __all__ = ["load_archive", "save_archive"]
 
 _META = "__meta__"
+_SEAL_PREFIX = b"rootmatch-sha256:"
+_SEAL_LEN = len(_SEAL_PREFIX) + 64  # the prefix and a hex SHA-256
+_EOCD = b"PK\x05\x06"  # zip end-of-central-directory signature
+_EOCD_SIZE = 22  # that record without its comment; its last 2 bytes are the comment length
+
+
+def _seal(fh: io.BufferedRandom) -> None:
+    """Make the SHA-256 of the whole file its zip comment (``fh`` holds a comment-less zip)."""
+    fh.seek(-_EOCD_SIZE, os.SEEK_END)
+    eocd = fh.read(_EOCD_SIZE)
+    if eocd[:4] != _EOCD or eocd[-2:] != b"\x00\x00":  # pragma: no cover - zipfile's layout
+        raise RuntimeError("unexpected zip layout: no comment-less end record")
+    fh.seek(-2, os.SEEK_END)
+    fh.write(struct.pack("<H", _SEAL_LEN))
+    fh.seek(0)
+    h = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        h.update(chunk)
+    fh.write(_SEAL_PREFIX + h.hexdigest().encode("ascii"))  # at the end: read() reached it
+
+
+def _check_seal(data: bytes, path: Path) -> None:
+    body = len(data) - _SEAL_LEN
+    if (body < _EOCD_SIZE or data[body - _EOCD_SIZE:body - _EOCD_SIZE + 4] != _EOCD
+            or data[body - 2:body] != struct.pack("<H", _SEAL_LEN)
+            or not data[body:].startswith(_SEAL_PREFIX)):
+        raise ModelFormatError(
+            f"{path}: not a rootmatch archive, or truncated (no integrity seal at its end)")
+    if hashlib.sha256(data[:body]).hexdigest().encode("ascii") != data[body + len(_SEAL_PREFIX):]:
+        raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
 
 
 def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
@@ -57,8 +93,9 @@ def save_archive(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "w+b") as fh:
             np.savez_compressed(fh, **{_META: header}, **arrays)
+            _seal(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -84,10 +121,12 @@ def load_archive(
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no saved model at {str(path)!r}")
+    data = path.read_bytes()
+    _check_seal(data, path)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as err:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except Exception as err:  # zip, zlib, .npy header errors: whatever a bad file raises
         raise ModelFormatError(f"{path}: not a readable rootmatch archive ({err})") from err
     if _META not in arrays:
         raise ModelFormatError(f"{path}: not a rootmatch archive (no header)")
@@ -105,4 +144,6 @@ def load_archive(
     stored = body.pop("checksum", None)
     if stored != _checksum(arrays, body):
         raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
+    if not isinstance(body.get("meta"), dict):
+        raise ModelFormatError(f"{path}: corrupt header (no metadata)")
     return arrays, body["meta"]
