@@ -287,9 +287,10 @@ def write_graph(
     {'kind': 'hub'}
     """
     path = Path(path)
-    if format is None:
-        format = _SUFFIXES.get(path.suffix.lower())
-        if format is None:
+    fmt: str | None = format
+    if fmt is None:
+        fmt = _SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
             raise ValidationError(
                 f"cannot tell the graph format of {str(path)!r} from its extension "
                 f"{path.suffix!r}: use .graphml, .gexf or .json, or pass format=",
@@ -297,12 +298,12 @@ def write_graph(
             )
     import networkx as nx
 
-    H = flatten_graph(net_or_graph, format=_check_format(format))  # type: ignore[arg-type]
+    H = flatten_graph(net_or_graph, format=_check_format(fmt))  # type: ignore[arg-type]
     buf = io.BytesIO()
-    if format == "graphml":
+    if fmt == "graphml":
         nx.write_graphml(H, buf, encoding="utf-8")
         data = buf.getvalue()
-    elif format == "gexf":
+    elif fmt == "gexf":
         nx.write_gexf(H, buf, encoding="utf-8")
         data = buf.getvalue()
     else:

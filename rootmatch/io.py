@@ -9,8 +9,9 @@ The format follows the file's extension: ``.csv`` or ``.jsonl`` (``.ndjson`` too
   ignored). Reading detects the encoding: UTF-8 with or without a byte-order mark, or CP949
   (what Korean spreadsheets often save); ``encoding=`` overrides the detection. Writers save
   UTF-8 with a byte-order mark, which spreadsheets open correctly.
-- **JSON lines**: one JSON object per line, UTF-8, keys as the CSV columns. Values may be
-  JSON types (numbers, booleans, lists for multi-valued fields) or the CSV cell text.
+- **JSON lines**: one JSON object per line, UTF-8 only, keys as the CSV columns. Values may
+  be JSON types (numbers, booleans, lists for multi-valued fields, ``null`` for empty) or the
+  CSV cell text.
 
 Cells
 -----
@@ -47,6 +48,16 @@ rows, bytes that are neither UTF-8 nor CP949 and malformed JSON are all problems
 :class:`DataWarning` that names them (and suggests a close known name), so a spreadsheet may
 carry notes columns (``비고``). Pass ``unknown_columns="error"`` to make them problems, or
 ``"ignore"`` to silence the warning.
+
+Populations and graphs
+----------------------
+:func:`write_population` / :func:`load_population` keep a whole population in one folder
+(``firms.csv``, ``institutes.jsonl``, ``programs.jsonl``, ``collaborations.csv``,
+``institute_links.csv``, ``hub.json``); written and read back it is identical.
+:func:`write_graph` exports a :class:`~rootmatch.SupportNetwork` (or any networkx graph) to
+GraphML, GEXF or node-link JSON, :func:`read_node_link` reads the JSON back and
+:func:`read_graphml` reads GraphML refusing DOCTYPEs (see :func:`flatten_graph` for how
+attributes are flattened). The SQLite registry is :mod:`rootmatch.store`.
 
 Only :class:`~rootmatch.DataError` comes out of a loader for bad *content*; a bad argument
 (an unknown ``errors`` mode or format) raises :class:`~rootmatch.ValidationError`; a missing
@@ -183,8 +194,10 @@ class Problem:
         if self.field is not None:
             where.append(f"column {self.field!r}")
         value = self.value
-        if isinstance(value, (str, bytes)) and len(value) > 80:
-            value = value[:77] + ("..." if isinstance(value, str) else b"...")
+        if isinstance(value, str) and len(value) > 80:
+            value = value[:77] + "..."
+        elif isinstance(value, bytes) and len(value) > 80:
+            value = value[:77] + b"..."
         got = "" if value is None else f"; got {value!r}"
         return f"{', '.join(where)}: {self.message}{got}"
 

@@ -18,11 +18,12 @@ Transactions
 Every import is **one transaction**, and a failed one leaves the database file unchanged, byte
 for byte:
 
-1. everything is validated before anything is written (entities, ids it names, duplicates),
-   so bad data never starts a transaction; every problem is reported at once as a
-   :class:`~rootmatch.DataError`;
-2. the writes run in ``BEGIN IMMEDIATE`` … ``COMMIT``; any error (a constraint, a full disk,
-   an exception) rolls back;
+1. a file is read and checked before the transaction starts; then, under the write lock
+   (``BEGIN IMMEDIATE``), everything is validated against the registry's content (ids it
+   names, duplicates) before anything is written, and every problem is reported at once as
+   a :class:`~rootmatch.DataError`;
+2. the writes follow in the same transaction up to ``COMMIT``; any error (a constraint, a
+   full disk, an exception) rolls back;
 3. the registry uses a rollback journal (``journal_mode=DELETE``) with ``cache_spill=OFF``,
    so SQLite does not touch the main file before ``COMMIT``; if the process dies mid-way (a
    crash, ``SIGKILL``, power loss), the next open finds the hot journal and restores the file.
@@ -485,9 +486,9 @@ class Registry:
     def _import(self, batch: _Batch, out: _Collector) -> dict[str, int]:
         """Validate ``batch`` (adding to the problems ``out`` already holds), then write it in
         one transaction, or raise with every problem and write nothing."""
-        self._validate(batch, out)
-        out.check()
-        with self._transaction() as conn:
+        with self._transaction() as conn:  # validated under the write lock: no race
+            self._validate(batch, out)
+            out.check()  # a problem rolls back a transaction that has written nothing
             if batch.replace:
                 for table in reversed(_TABLES):
                     conn.execute(f"DELETE FROM {table}" + (
@@ -666,12 +667,14 @@ class Registry:
             raise ValidationError(f"expected a rootmatch.Firm, got {type(firm).__name__}",
                                   field="firm", value=type(firm).__name__)
         batch = _Batch(source=f"<firm {firm.id}>", firms=[(None, firm)])
-        out = _Collector("collect")
-        self._validate(batch, out)
-        for p in out.problems:
-            if p.field in ("memberships", "participations"):
-                raise UnknownEntityError(f"firm {firm.id!r}: {p.field} {p.value!r} {p.message}")
-        self._import(batch, _Collector("raise"))
+        try:
+            self._import(batch, _Collector("collect"))
+        except DataError as err:
+            for p in err.problems:
+                if p.field in ("memberships", "participations"):
+                    raise UnknownEntityError(
+                        f"firm {firm.id!r}: {p.field} {p.value!r} {p.message}") from err
+            raise
 
     def remove_firm(self, firm_id: str) -> None:
         """Remove a firm with its memberships, participations and links.
