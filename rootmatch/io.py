@@ -511,7 +511,7 @@ def _locate_csv(prefix: str) -> tuple[int, str, int]:
     at_new_record = prefix.endswith(("\n", "\r"))
     if not records or (len(records) == 1 and not at_new_record):
         return 0, f"<header cell {max(len(records[0]) if records else 1, 1)}>", line
-    header = [h.strip().casefold() for h in records[0]]
+    header = [h.strip().lstrip("\ufeff").strip().casefold() for h in records[0]]
     current = [] if at_new_record else records[-1]
     k = max(len(current) - 1, 0)
     field = header[k] if k < len(header) else f"<extra cell {k + 1}>"

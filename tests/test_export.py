@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from tests.strategies import linked_populations
+from strategies import linked_populations
 
 
 def _network(pop: rm.Population, **kw):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from tests.strategies import firm_lists, linked_populations
+from strategies import firm_lists, linked_populations
 
 DATA = Path(__file__).parent / "data" / "io"
 HEADER = "id,name,technologies,employees,district"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import signal
 import sqlite3
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 import rootmatch as rm
-from tests.strategies import firm_lists, firms, linked_populations
+from strategies import firm_lists, firms, linked_populations
 
 DATA = Path(__file__).parent / "data" / "io"
 
@@ -402,9 +403,12 @@ def test_a_process_killed_mid_import_leaves_the_earlier_state(
                             institutes=catalog.institutes, programs=catalog.programs,
                             collaborations=[["N001", "N002"]])
     rm.io.write_population(new_pop, tmp_path / "new")
+    here = str(Path(rm.__file__).resolve().parent.parent)  # the child imports this rootmatch
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (here, os.environ.get("PYTHONPATH", "")) if p)}
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(db), str(tmp_path / "new"), how, "150"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, timeout=120, check=False, env=env,
     )
     assert proc.stdout == "dying\n", proc.stderr
     assert proc.returncode == (-signal.SIGKILL if how == "sigkill" else 3)
