@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import linked_populations
 
 import rootmatch as rm
-from strategies import linked_populations
 
 
 def _network(pop: rm.Population, **kw):

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import firm_lists, linked_populations
 
 import rootmatch as rm
-from strategies import firm_lists, linked_populations
 
 DATA = Path(__file__).parent / "data" / "io"
 HEADER = "id,name,technologies,employees,district"

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from strategies import firm_lists, firms, linked_populations
 
 import rootmatch as rm
-from strategies import firm_lists, firms, linked_populations
 
 DATA = Path(__file__).parent / "data" / "io"
 
