@@ -221,8 +221,8 @@ def plot_coverage(study: Study, lang: str) -> Figure:
                                             "know an eligible program")),
               ("relevant_institute", _t(lang, "관련 전문기관을 추천받는 비율",
                                         "get a relevant institute")),
-              ("true_partner", _t(lang, "실제 협력 상대를 찾는 비율",
-                                  "find a true partner")))
+              ("true_partner", _t(lang, "실제 협력 상대를 찾는 비율\n(숨은 상대가 있는 소기업 중)",
+                                  "find a true partner\n(of those with a hidden one)")))
     axes = fig.subplots(1, len(panels), sharey=True)
     for ax, (metric, title) in zip(axes, panels):
         without = np.array([r[f"{metric}_without"] for r in rows], dtype=float)
@@ -236,7 +236,8 @@ def plot_coverage(study: Study, lang: str) -> Figure:
         ax.set_xlim(0, 105 if metric != "true_partner" else
                     max(5, 110 * float(np.nanmax(np.r_[with_, without, 0.01]))))
     axes[0].set_yticks(y, labels)
-    axes[0].legend(loc="lower right", fontsize=7, frameon=False)
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     fig.suptitle(_t(lang, "구·군별 소기업(10인 미만) 지원 도달률: 센터 없음 대 센터 있음 "
                           "(괄호: 소기업 수)",
                     "Small firms (< 10 employees) reached, by district: no hub vs hub "
@@ -254,14 +255,17 @@ def plot_gap(study: Study, lang: str) -> Figure:
     fig = _figure(8.5, 8.5)
     ax = fig.add_subplot()
     vmax = max(float(share.max()), 1.0)
-    im = ax.imshow(share, cmap="Blues", aspect="auto", vmin=0, vmax=vmax)
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    light = ListedColormap(colormaps["Blues"](np.linspace(0.02, 0.62, 256)))  # black text
+    im = ax.imshow(share, cmap=light, aspect="auto", vmin=0, vmax=vmax)
     for t in RootTechnology:
         for a in SupportAxis:
             i, j = t.value, a.value
             n_p = len(gap.programs[i, j])
             n_i = len(gap.institutes[i, j])
-            dark = share[i, j] > 0.6 * vmax
-            color = "white" if dark else "black"
+            color = "black"
             ax.text(j, i - 0.13, f"{gap.need[i, j]:,}", ha="center", va="center",
                     fontsize=9, weight="bold", color=color)
             ax.text(j, i + 0.22, _t(lang, f"특화사업 {n_p} · 기관 {n_i}",
@@ -300,9 +304,12 @@ def plot_demand(study: Study, lang: str) -> Figure:
     ax.bar(x - 0.27, np.maximum(cap, 0.8), 0.27, color=_COLORS["capacity"],
            label=_t(lang, "정원 (가정)", "slots (assumed)"))
     ax.bar(x, np.maximum(a0, 0.8), 0.27, color=_COLORS["without"],
-           label=_t(lang, "신청 (센터 없음)", "applicants, no hub"))
+           label=_t(lang, "잠재 신청 (센터 없음)", "potential applicants, no hub"))
     ax.bar(x + 0.27, np.maximum(a1, 0.8), 0.27, color=_COLORS["with"],
-           label=_t(lang, "신청 (센터 있음)", "applicants, with hub"))
+           label=_t(lang, "잠재 신청 (센터 있음)", "potential applicants, with hub"))
+    for xi, c in zip(x, cap):
+        ax.annotate(f"{c:.0f}", (xi - 0.27, max(c, 0.8)), xytext=(0, 2),
+                    textcoords="offset points", ha="center", fontsize=7)
     for xi, c, a in zip(x, cap, a1):
         if c > 0:
             ax.annotate(f"×{a / c:.0f}", (xi + 0.27, a), xytext=(0, 2),
@@ -311,15 +318,16 @@ def plot_demand(study: Study, lang: str) -> Figure:
     ax.set_xticks(x, ids, rotation=0)
     ax.set_ylabel(_t(lang, "기업 수 (로그 눈금)", "firms (log scale)"))
     ax.legend(fontsize=7, frameon=False)
-    ax.set_title(_t(lang, "사업별 정원 대 신청 수요 (×: 정원 대비 경쟁률, 센터 있음)",
-                    "Slots vs applicants per program (×: applicants per slot, with hub)"),
+    ax.set_title(_t(lang, "사업별 정원 대 잠재 수요 (×: 정원 대비 경쟁률, 센터 있음)",
+                    "Slots vs potential applicants per program (×: per slot, with hub)"),
                  fontsize=9)
     f = np.array([r["factor"] for r in study.sensitivity])
     served = np.array([r["small_served"] for r in study.sensitivity], float)
     small_app = np.array([r["small_applicants"] for r in study.sensitivity], float)
     ax2.plot(f, 100 * served / np.maximum(small_app, 1), marker="o", color=_COLORS["with"])
     ax2.set_xlabel(_t(lang, "정원 배율 (1 = 현재 가정)", "capacity factor (1 = assumed)"))
-    ax2.set_ylabel(_t(lang, "지원받는 소기업 신청자 (%)", "small applicants served (%)"))
+    ax2.set_ylabel(_t(lang, "선정되는 소기업 잠재 신청자 (%)",
+                      "small potential applicants served (%)"))
     ax2.set_title(_t(lang, "정원 가정 민감도", "Sensitivity to the assumed capacities"),
                   fontsize=9)
     ax2.set_ylim(0, max(5.0, 110 * float((served / np.maximum(small_app, 1)).max())))
@@ -359,7 +367,7 @@ def plot_what_if(study: Study, lang: str) -> Figure:
     slots = np.array([r["slots"] for r in rows], float)
     y = np.arange(len(rows))
     ax2.barh(y - 0.2, apps, 0.4, color=_COLORS["without"],
-             label=_t(lang, "신청 기업", "applicants"))
+             label=_t(lang, "잠재 신청 기업", "potential applicants"))
     ax2.barh(y + 0.2, served, 0.4, color=_COLORS["with"],
              label=_t(lang, "선정된 소기업", "small firms served"))
     for yi, a, s, c in zip(y, apps, served, slots):
@@ -367,11 +375,11 @@ def plot_what_if(study: Study, lang: str) -> Figure:
                      va="center", fontsize=7)
         ax2.annotate(f"{s:,.0f} / {c:,.0f}", (s, yi + 0.2), xytext=(2, 0),
                      textcoords="offset points", va="center", fontsize=7)
-    ax2.set_xscale("log")
-    ax2.set_xlim(right=8 * max(float(apps.max()), 10.0))
+    ax2.set_xlim(0, 1.45 * max(float(apps.max()), 10.0))
     ax2.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.06),
                ncols=2)
-    ax2.set_title(_t(lang, "사업 신청과 선정 (선정/정원)", "Applicants and slots (served/slots)"),
+    ax2.set_title(_t(lang, "잠재 신청과 선정 (선정/정원)",
+                     "Potential applicants, slots (served/slots)"),
                   fontsize=9)
     return fig
 

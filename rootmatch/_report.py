@@ -190,7 +190,8 @@ def build_blocks(study: Study, lang: str) -> list[Block]:
     cols = ("true_partner", "relevant_institute", "knows_eligible_program", "reach")
     blocks.append(Table(
         (_t(lang, "시나리오", "scenario"), *[METRICS[m][i_lang] for m in cols],
-         _t(lang, "신청 기업", "applicants"), _t(lang, "소기업 선정", "small firms served")),
+         _t(lang, "잠재 신청", "potential applicants"),
+         _t(lang, "소기업 선정", "small firms served")),
         tuple((r["label"], *[f"{_pct(r[m])} ({_pp(r['delta_' + m])})" for m in cols],
                f"{r['applicants']:,}", f"{r['small_served']:,} / {r['slots']:,}")
               for r in wt)))
@@ -237,17 +238,19 @@ def _program_blocks(study: Study, lang: str) -> list[Block]:
     blocks: list[Block] = [
         Heading(_t(lang, "4. 사업 정원과 수요", "4. Program slots and demand")),
         Para(_t(lang,
-                "신청 기업 = 기준일에 자격이 있고, 사업을 알고, 사업의 지원 분야가 필요한 기업. "
-                "정원은 공고문이 없어 가정한 값입니다(†). 배분은 소기업 우선(가중치 2)으로 "
-                "적합도 합을 최대화합니다(최소비용 유량/정수계획, 정확한 최적해).",
-                "Applicants are the firms eligible on the study date that know the program and "
-                "need one of its axes. Slots are assumptions (†): the calls' texts were not "
-                "available. Slots go where the total fit, with priority weight 2 for small "
-                "firms, is maximal (min-cost flow / integer program, exact optimum).")),
+                "잠재 신청 기업 = 기준일에 자격이 있고, 사업을 알고, 사업의 지원 분야가 필요한 "
+                "기업. 정원은 공고문이 없어 가정한 값입니다(†). 배분은 기업당 한 사업, 소기업 "
+                f"우선(가중치 {study.small_priority:g})으로 적합도 합을 최대화합니다(정수계획, "
+                "정확한 최적해).",
+                "Potential applicants are the firms eligible on the study date that know the "
+                "program and need one of its axes. Slots are assumptions (†): the calls' texts "
+                "were not available. One program per firm; slots go where the total fit, with "
+                f"priority weight {study.small_priority:g} for small firms, is maximal (integer "
+                "program, exact optimum).")),
         Table(
             (_t(lang, "사업", "program"), _t(lang, "이름", "name"), _t(lang, "정원", "slots"),
-             _t(lang, "신청 (센터 없음)", "applicants, no hub"),
-             _t(lang, "신청 (센터 있음)", "applicants, hub"),
+             _t(lang, "잠재 신청 (센터 없음)", "potential applicants, no hub"),
+             _t(lang, "잠재 신청 (센터 있음)", "potential applicants, hub"),
              _t(lang, "경쟁률", "per slot"), _t(lang, "소기업 선정", "small firms served"),
              _t(lang, "탈락", "left out")),
             tuple((d.program_id, progs[d.program_id].name(lang),
@@ -261,7 +264,7 @@ def _program_blocks(study: Study, lang: str) -> list[Block]:
                             "assumed slots")),
         Table(
             (_t(lang, "정원 배율", "slot factor"), _t(lang, "정원", "slots"),
-             _t(lang, "선정", "served"), _t(lang, "소기업 신청", "small applicants"),
+             _t(lang, "선정", "served"), _t(lang, "소기업 잠재 신청", "small applicants"),
              _t(lang, "소기업 선정", "small served")),
             tuple((f"×{r['factor']:g}", f"{r['slots']:,}", f"{r['served']:,}",
                    f"{r['small_applicants']:,}", f"{r['small_served']:,}")
@@ -331,11 +334,10 @@ _METHOD: tuple[tuple[str, str], ...] = (
      ("True partner = a link of the synthetic population held out of the observed network. "
       "The mean true link probability averages the hidden model's (the oracle's) "
       "probability over the recommendation slots (an empty slot counts 0).")),
-    (("사업 배분: 기업당 한 사업, 소기업 우선 가중치 2, 적합도 = 0.5·지원 분야 + 0.25·업종 + "
-      "0.25·관심 주제. 정원은 가정값이며 민감도 표가 정원이 바뀔 때의 결과를 보여줍니다."),
-     ("Allocation: one program per firm, priority weight 2 for small firms, fit = 0.5·axis + "
-      "0.25·technology + 0.25·topics. Slots are assumptions; the sensitivity table shows the "
-      "result when they change.")),
+    (("사업 적합도 = 0.5·지원 분야 + 0.25·업종 + 0.25·관심 주제. 정원은 가정값이며 민감도 "
+      "표가 정원이 바뀔 때의 결과를 보여줍니다."),
+     ("Program fit = 0.5·axis + 0.25·technology + 0.25·topics. Slots are assumptions; the "
+      "sensitivity table shows the result when they change.")),
 )
 
 
@@ -428,6 +430,11 @@ def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = T
     bar = tqdm(total=2, desc="report", unit="step", disable=not progress)
     paths: dict[str, Path] = {}
     if figures:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ImportError("the study's figures need matplotlib: pip install "
+                              "'rootmatch[plots]' (or pass figures=False)")
         from ._figures import draw_figures
 
         paths, _ = draw_figures(study, out, lang=lang)

@@ -73,9 +73,9 @@ Examples
 >>> study = rm.study.run_study(pop, what_ifs=(), seed=0)
 >>> [r.scenario.name for r in study.results.values()]
 ['no_hub', 'hub']
->>> row = study.key_table()[0]
->>> row["metric"], row["with_hub"] >= row["without_hub"]
-('true_partner', True)
+>>> reach = {r["metric"]: r for r in study.key_table()}["reach"]
+>>> reach["without_hub"], reach["with_hub"] > 0   # no hub: nothing beyond 2 hops
+(0.0, True)
 """
 
 from __future__ import annotations
@@ -1314,6 +1314,8 @@ class Study:
     on : datetime.date
     k : int
     seed : int
+    small_priority : float
+        Priority weight of small firms in the allocation.
     results : dict of name -> ScenarioResult
         In run order: the reference (no hub), the baseline (hub), then the what-ifs.
     reference, baseline : str
@@ -1330,6 +1332,7 @@ class Study:
     on: dt.date
     k: int
     seed: int
+    small_priority: float
     results: dict[str, ScenarioResult]
     reference: str
     baseline: str
@@ -1509,6 +1512,7 @@ def run_study(
         applicants=applicants, small_priority=small_priority)
     bar.update()
     bar.close()
-    return Study(population=pop, on=on, k=k, seed=int(seed), results=results,
+    return Study(population=pop, on=on, k=k, seed=int(seed),
+                 small_priority=float(small_priority), results=results,
                  reference=reference.name, baseline=baseline.name, gap=gap,
                  call_lists=call_lists, outreach=outreach, sensitivity=sensitivity)
