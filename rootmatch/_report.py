@@ -173,7 +173,8 @@ def build_blocks(study: Study, lang: str) -> list[Block]:
              _t(lang, "필요 소기업", "small firms in need"),
              _t(lang, "일반 사업 (전 업종)", "general programs (all technologies)")),
             tuple((t.label(lang), a.label(lang), f"{n:,}",
-                   ", ".join(gap.general[a.value]) or "–") for t, a, n in unmet)))
+                   ", ".join(gap.general[a.value]) or "–") for t, a, n in unmet),
+            align="llrl"))
     else:
         blocks.append(Para(_t(lang, "미충족 칸이 없습니다.", "No cell is unmet.")))
     # 4. programs
@@ -258,7 +259,8 @@ def _program_blocks(study: Study, lang: str) -> list[Block]:
                    f"{ref[d.program_id].applicants:,}" if d.program_id in ref else "–",
                    f"{d.applicants:,}",
                    f"{d.ratio:.1f}" if math.isfinite(d.ratio) else "∞",
-                   f"{d.small_assigned}", f"{len(d.left_out):,}") for d in demand)),
+                   f"{d.small_assigned}", f"{len(d.left_out):,}") for d in demand),
+            align="llrrrrrr"),
         Figure("demand", _t(lang, "그림 4. 사업별 정원 대 수요, 정원 가정 민감도",
                             "Figure 4. Slots against demand per program; sensitivity to the "
                             "assumed slots")),

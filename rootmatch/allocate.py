@@ -56,6 +56,7 @@ __all__ = [
     "ProgramDemand",
     "allocate",
     "allocate_programs",
+    "axis_need",
     "capacity_sensitivity",
     "fit_reasons",
     "interest_matrix",
@@ -147,6 +148,23 @@ def interest_matrix(table: FirmTable, programs: Sequence[Program] | Mapping[str,
     return out
 
 
+def axis_need(axis: SupportAxis) -> Reason:
+    """"needs <axis> support" in both languages, without doubling the word "support".
+
+    Examples
+    --------
+    >>> import rootmatch as rm
+    >>> [rm.allocate.axis_need(a).en for a in rm.SupportAxis]
+    ['infrastructure support', 'workforce support', 'technology development support',
+     'management support']
+    >>> rm.allocate.axis_need(rm.SupportAxis.MANAGEMENT).ko
+    '경영지원'
+    """
+    ko = axis.label_ko if axis.label_ko.endswith("지원") else f"{axis.label_ko} 지원"
+    en = axis.label_en.lower()
+    return Reason(ko, en if en.endswith("support") else f"{en} support")
+
+
 def fit_reasons(table: FirmTable, row: int, program: Program) -> tuple[Reason, ...]:
     """Why firm ``row`` fits ``program``: the axis, technology and topics it shares.
 
@@ -166,11 +184,12 @@ def fit_reasons(table: FirmTable, row: int, program: Program) -> tuple[Reason, .
     out: list[Reason] = []
     if program.axis in needs:
         a = program.axis
-        out.append(Reason(f"{a.label_ko} 지원 필요 (사업의 주 분야)",
-                          f"needs {a.label_en.lower()} support (the program’s main axis)"))
+        r = axis_need(a)
+        out.append(Reason(f"{r.ko} 필요 (사업의 주 분야)",
+                          f"needs {r.en} (the program’s main axis)"))
     else:
-        out.extend(Reason(f"{a.label_ko} 지원 필요 (사업의 부 분야)",
-                          f"needs {a.label_en.lower()} support (a secondary axis)")
+        out.extend(Reason(f"{axis_need(a).ko} 필요 (사업의 부 분야)",
+                          f"needs {axis_need(a).en} (a secondary axis)")
                    for a in sorted(needs & program.axes, key=lambda m: m.value))
     hit = sorted(techs & program.targets, key=lambda m: m.value)
     if hit:

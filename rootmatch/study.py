@@ -92,7 +92,14 @@ from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import SeedLike, check_date, check_rng
-from .allocate import Allocation, allocate_programs, fit_reasons, interest_matrix, program_fit
+from .allocate import (
+    Allocation,
+    allocate_programs,
+    axis_need,
+    fit_reasons,
+    interest_matrix,
+    program_fit,
+)
 from .entities import Institute, Population, Program
 from .exceptions import UnknownEntityError, ValidationError
 from .rules import (
@@ -746,8 +753,9 @@ def program_call_list(
     Returns
     -------
     list of CallEntry
-        Ranked by fit (:func:`rootmatch.allocate.program_fit`), ties by id, each with its
-        reasons (why it fits, and that it passes every rule).
+        Ranked by fit (:func:`rootmatch.allocate.program_fit`); among equal fits the firms
+        that do not know the program come first (the call matters most to them), then by
+        id. Each entry has its reasons (why it fits, and that it passes every rule).
 
     Examples
     --------
@@ -769,7 +777,8 @@ def program_call_list(
     eligible = eligibility_matrix([program], table, on=on)[:, 0]
     fit = program_fit(table, [program])[:, 0]
     known = np.zeros(len(table), bool) if knows is None else np.asarray(knows, bool)
-    top = _topk_rows(fit, small & eligible & (fit > 0), table.ids, int(k))
+    rows = np.flatnonzero(small & eligible & (fit > 0))
+    top = rows[np.lexsort((table.ids[rows], known[rows], -fit[rows]))[:int(k)]]
     n_rules = max(len(program.rules), 1)
     passed = Reason(f"신청 자격 충족 (요건 {n_rules}개 모두 통과)",
                     f"eligible (passes all {n_rules} rules)")
@@ -862,9 +871,9 @@ def institute_outreach(
                                   "expertise in " + ", ".join(t.label_en for t in hit)))
         srv = sorted(needs & inst.services, key=lambda m: m.value)
         if srv:
-            reasons.append(Reason("필요 지원 제공: " + "·".join(a.label_ko for a in srv),
-                                  "offers the " + ", ".join(a.label_en.lower() for a in srv)
-                                  + " support it needs"))
+            reasons.append(Reason("필요한 지원 제공: " + "·".join(axis_need(a).ko for a in srv),
+                                  "offers the " + ", ".join(axis_need(a).en for a in srv)
+                                  + " it needs"))
         tp = sorted(topics & inst.topics, key=lambda m: m.value)
         if tp:
             reasons.append(Reason("관심 분야: " + "·".join(t.label_ko for t in tp),

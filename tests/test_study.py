@@ -340,12 +340,14 @@ def test_program_call_list(world) -> None:
     nb = rm.study.neighbourhood(rm.SupportNetwork.from_population(world, hub=False))
     entries = rm.study.program_call_list(table, world.programs["P1"], on=ON,
                                          knows=nb.programs[:, 0])
-    # the eligible small mold firms; equal fit (technology is P1's axis), so by id
-    assert [e.firm_id for e in entries] == ["F1", "F4", "F5"]
-    assert [e.knows for e in entries] == [True, False, True]
+    # the eligible small mold firms with equal fit (technology is P1's axis): F4, who does
+    # not know P1 without the hub, first; then by id
+    assert [e.firm_id for e in entries] == ["F4", "F1", "F5"]
+    assert [e.knows for e in entries] == [False, True, True]
     assert all(e.reasons[-1].en.startswith("eligible") for e in entries)
-    assert rm.study.program_call_list(table, world.programs["P1"], on=ON, k=1)[0].firm_id \
-        == "F1"
+    assert entries[0].reasons[0].en.startswith("needs technology development support (")
+    plain = rm.study.program_call_list(table, world.programs["P1"], on=ON, k=1)
+    assert [e.firm_id for e in plain] == ["F1"]
 
 
 def test_institute_outreach(world) -> None:
