@@ -55,8 +55,10 @@ from .io import (
     Problem,
     _Collector,
     _data_error,
+    _firm_record,
     _load_entities,
     _load_pairs,
+    _table_records,
 )
 from .rules import rule_from_dict
 from .table import FirmTable
@@ -188,11 +190,22 @@ def _members(enum_cls: type[LabelledEnum], text: str, cache: dict[Any, frozenset
     return out
 
 
-def _firm_row(f: Firm) -> tuple[Any, ...]:
-    return (f.id, f.name, _names(f.technologies), int(f.employees), f.district.name, f.founded,
-            float(f.workforce_40plus), float(f.foreign_share), int(f.digital_level),
-            _names(f.materials), _names(f.needs), _names(f.topics), int(bool(f.certified)),
-            f.cluster)
+def _firm_records(firms: FirmTable | Iterable[Firm]) -> list[dict[str, Any]]:
+    """Firms as plain records (enum member names; read from the columns of a table)."""
+    if isinstance(firms, FirmTable):
+        return _table_records(firms, "name")
+    return [_firm_record(f, "name") for f in firms]
+
+
+def _firm_row(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (r["id"], r["name"], ";".join(r["technologies"]), r["employees"], r["district"],
+            r["founded"], r["workforce_40plus"], r["foreign_share"], r["digital_level"],
+            ";".join(r["materials"]), ";".join(r["needs"]), ";".join(r["topics"]),
+            int(bool(r["certified"])), r["cluster"])
+
+
+def _program_of(participation: str) -> str:
+    return participation.rsplit("@", 1)[0]
 
 
 def _institute_row(i: Institute) -> tuple[Any, ...]:
@@ -266,7 +279,7 @@ class _Batch:
     """What one import writes, each item with the row that brought it (for problems)."""
 
     source: str
-    firms: list[tuple[int | None, Firm]] = attrs.field(factory=list)
+    firms: list[tuple[int | None, dict[str, Any]]] = attrs.field(factory=list)  # records
     institutes: list[tuple[int | None, Institute]] = attrs.field(factory=list)
     programs: list[tuple[int | None, Program]] = attrs.field(factory=list)
     collaborations: list[tuple[int | None, str, str]] = attrs.field(factory=list)
@@ -427,10 +440,11 @@ class Registry:
                                    ("programs", batch.programs, program_ids)):
             seen: dict[str, int | None] = {}
             for row, entity in items:
-                if entity.id in seen:
+                eid = entity["id"] if isinstance(entity, dict) else entity.id
+                if eid in seen:
                     out.add(Problem(file=batch.file(kind), row=row, field="id",
-                                    value=entity.id, message="duplicate id in the import"))
-                seen[entity.id] = row
+                                    value=eid, message="duplicate id in the import"))
+                seen[eid] = row
             known.update(seen)
         for row, p in batch.programs:
             try:
@@ -443,14 +457,14 @@ class Registry:
                                 value=m, message="names an institute the registry does not "
                                                  "hold (import the institutes first)"))
         for row, f in batch.firms:
-            if f.employees > MAX_EMPLOYEES:
+            if f["employees"] > MAX_EMPLOYEES:
                 out.add(Problem(file=batch.file("firms"), row=row, field="employees",
-                                value=f.employees, message=f"at most {MAX_EMPLOYEES}"))
-            for m in sorted(f.memberships - institute_ids):
+                                value=f["employees"], message=f"at most {MAX_EMPLOYEES}"))
+            for m in sorted(set(f["memberships"]) - institute_ids):
                 out.add(Problem(file=batch.file("firms"), row=row, field="memberships",
                                 value=m, message="names an institute the registry does not "
                                                  "hold (import the catalog first)"))
-            for prog in sorted({q.program_id for q in f.participations} - program_ids):
+            for prog in sorted({_program_of(q) for q in f["participations"]} - program_ids):
                 out.add(Problem(file=batch.file("firms"), row=row, field="participations",
                                 value=prog, message="names a program the registry does not "
                                                     "hold (import the catalog first)"))
@@ -526,7 +540,7 @@ class Registry:
                                   field="pop", value=type(pop).__name__)
         batch = _Batch(
             source="<population>",
-            firms=list(enumerate(pop.firms, start=1)),
+            firms=list(enumerate(_firm_records(pop.firms), start=1)),
             institutes=list(enumerate(pop.institutes.values(), start=1)),
             programs=list(enumerate(pop.programs.values(), start=1)),
             collaborations=[(i, a, b) for i, (a, b) in
@@ -586,10 +600,11 @@ class Registry:
         if isinstance(source, (str, os.PathLike)):
             rows = _load_entities(source, _FIRM_COLUMNS, Firm, out, format=None,
                                   encoding=None, unknown_columns=unknown_columns)
-            batch = _Batch(source=str(source), firms=list(rows))  # type: ignore[arg-type]
+            batch = _Batch(source=str(source),
+                           firms=[(row, _firm_record(f, "name")) for row, f in rows])
         else:
-            firms = source.to_firms() if isinstance(source, FirmTable) else list(source)
-            batch = _Batch(source="<firms>", firms=list(enumerate(firms, start=1)))
+            batch = _Batch(source="<firms>",
+                           firms=list(enumerate(_firm_records(source), start=1)))
         return self._import(batch, out)["firms"]
 
     def import_institutes(self, source: PathLike | Mapping[str, Institute] | Iterable[Institute],
@@ -666,7 +681,7 @@ class Registry:
         if not isinstance(firm, Firm):
             raise ValidationError(f"expected a rootmatch.Firm, got {type(firm).__name__}",
                                   field="firm", value=type(firm).__name__)
-        batch = _Batch(source=f"<firm {firm.id}>", firms=[(None, firm)])
+        batch = _Batch(source=f"<firm {firm.id}>", firms=[(None, _firm_record(firm, "name"))])
         try:
             self._import(batch, _Collector("collect"))
         except DataError as err:
@@ -739,8 +754,58 @@ class Registry:
         return out
 
     def load_firms(self) -> FirmTable:
-        """Every firm, in the order they were added."""
-        return FirmTable.from_firms(self._read_firms())
+        """Every firm, in the order they were added (built column by column)."""
+        conn = self._db
+        rows = conn.execute(
+            "SELECT id, name, technologies, employees, district, founded, workforce_40plus, "
+            "foreign_share, digital_level, materials, needs, topics, certified, cluster "
+            "FROM firms ORDER BY seq").fetchall()
+        if not rows:
+            return FirmTable.from_firms([])
+        (ids, names, tech, employees, district, founded, w40, foreign, digital, materials,
+         needs, topics, certified, cluster) = (list(c) for c in zip(*rows))
+        where = {fid: i for i, fid in enumerate(ids)}
+
+        def masks(texts: list[str], enum_cls: type[LabelledEnum]) -> np.ndarray:
+            uniq, inverse = np.unique(np.asarray(texts, dtype=object).astype(str),
+                                      return_inverse=True)
+            codes = [sum(1 << enum_cls[n].value for n in t.split(";") if n) for t in uniq]
+            return np.asarray(codes, dtype=np.int64)[inverse.reshape(-1)]
+
+        def ragged(pairs: list[tuple[str, str]]) -> tuple[Any, ...]:
+            """CSR (indptr, codes, vocab) of (firm id, value) pairs, row order kept."""
+            vocab = sorted({v for _, v in pairs})
+            code = {v: k for k, v in enumerate(vocab)}
+            rows_ = np.fromiter((where[f] for f, _ in pairs), np.int64, len(pairs))
+            codes = np.fromiter((code[v] for _, v in pairs), np.int64, len(pairs))
+            order = np.argsort(rows_, kind="stable")
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows_, minlength=len(ids)))])
+            return indptr, codes[order], vocab, order
+
+        clusters = sorted(set(cluster) | {""})
+        cluster_code = {c: k for k, c in enumerate(clusters)}
+        mem = conn.execute("SELECT firm_id, institute_id FROM memberships "
+                           "ORDER BY institute_id").fetchall()
+        mem_indptr, mem_codes, mem_vocab, _ = ragged(mem)
+        part = conn.execute("SELECT firm_id, program_id, on_date FROM participations "
+                            "ORDER BY on_date, program_id, pos").fetchall()
+        part_indptr, part_codes, part_vocab, order = ragged([(f, p) for f, p, _ in part])
+        part_on = np.asarray([d for _, _, d in part], dtype="datetime64[D]")[order]
+        return FirmTable.from_columns(
+            ids=np.asarray(ids, dtype=np.str_), names=np.asarray(names, dtype=np.str_),
+            tech_mask=masks(tech, RootTechnology), employees=np.asarray(employees),
+            district=np.asarray([District[d].value for d in district]),
+            founded=np.asarray([y or 0 for y in founded]),
+            workforce_40plus=np.asarray(w40, dtype=np.float64),
+            foreign_share=np.asarray(foreign, dtype=np.float64),
+            digital_level=np.asarray(digital), materials_mask=masks(materials, Material),
+            needs_mask=masks(needs, SupportAxis), topics_mask=masks(topics, Topic),
+            certified=np.asarray(certified, dtype=bool),
+            cluster=np.asarray([cluster_code[c] for c in cluster]), cluster_vocab=clusters,
+            membership_vocab=mem_vocab, mem_indptr=mem_indptr, mem_codes=mem_codes,
+            program_vocab=part_vocab, part_indptr=part_indptr, part_program=part_codes,
+            part_on=part_on,
+        )
 
     def load_institutes(self) -> dict[str, Institute]:
         """Every institute by id."""
@@ -830,17 +895,17 @@ def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
                          ((p.id, i) for _, p in batch.programs for i in sorted(p.operators)))
     if batch.firms:
         base = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM firms").fetchone()[0] + 1
-        conn.executemany(_FIRM_SQL, ((*_firm_row(f), base + k)
-                                     for k, (_, f) in enumerate(batch.firms)))
-        ids = [(f.id,) for _, f in batch.firms]
+        conn.executemany(_FIRM_SQL, ((*_firm_row(r), base + k)
+                                     for k, (_, r) in enumerate(batch.firms)))
+        ids = [(r["id"],) for _, r in batch.firms]
         conn.executemany("DELETE FROM memberships WHERE firm_id = ?", ids)
         conn.executemany("DELETE FROM participations WHERE firm_id = ?", ids)
         conn.executemany("INSERT INTO memberships (firm_id, institute_id) VALUES (?, ?)",
-                         ((f.id, m) for _, f in batch.firms for m in sorted(f.memberships)))
+                         ((r["id"], m) for _, r in batch.firms for m in r["memberships"]))
         conn.executemany(
             "INSERT INTO participations (firm_id, pos, program_id, on_date) VALUES (?, ?, ?, ?)",
-            ((f.id, k, p.program_id, p.on.isoformat())
-             for _, f in batch.firms for k, p in enumerate(f.participations)))
+            ((r["id"], k, *p.rsplit("@", 1))
+             for _, r in batch.firms for k, p in enumerate(r["participations"])))
     if batch.collaborations:
         base = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM collaborations").fetchone()[0]
         conn.executemany(
