@@ -8,9 +8,9 @@ once against the current k-th best; only the few that pass are sorted and merged
 bounded by one ``block_size × block_size`` tile per worker, never the ``n × n`` matrix, and the
 result is exact: the same neighbours as a full sort, ties broken by row index.
 
-Measured on 50,000 × 64 float32 rows, all rows queried, k=10 (2 shared cores): 1.3–1.8 × the
-time of the bare blocked matrix product with ``n_jobs=None`` and about 1.0 × with
-``n_jobs=2``; scikit-learn's brute-force cosine ``NearestNeighbors`` took 4–7 times longer.
+Measured on 50,000 × 64 float32 rows, all rows queried, k=10, in CPU time on a shared 2-core
+machine: 13.6 s, 1.4 × the bare blocked matrix product (9.9 s); scikit-learn's brute-force
+cosine ``NearestNeighbors`` took 58.4 s.
 """
 
 from __future__ import annotations
