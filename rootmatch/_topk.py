@@ -19,9 +19,11 @@ Conventions shared by every function here:
   ``float64``).
 
 Selection is exact even with ties at the k-th boundary: :func:`numpy.partition` finds the
-k-th best score of each row, every entry at least that good is kept, and one stable
-:func:`numpy.lexsort` over that small subset (about ``k`` entries per row, more only when ties
-straddle the boundary) orders it and cuts it to ``k``.
+k-th best score of each row, every entry at least that good is kept, and a row-wise
+:func:`numpy.lexsort` over that small subset (about ``k`` entries per row, laid out densely;
+rows with many ties straddling the boundary get a flat sort of their own) orders it by (score,
+tie rank) and cuts it to ``k``. :func:`entry_bounds` and :func:`merge_hits` are the two halves
+of :func:`topk_update`, for callers that screen their scores themselves.
 """
 
 from __future__ import annotations
