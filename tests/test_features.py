@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given
+from strategies import firm_lists
 
 import rootmatch as rm
 from rootmatch.features import BLOCKS, DEFAULT_WEIGHTS
-
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
-from strategies import firm_lists
 
 WEIGHTS = {"technologies": 2.0, "needs": 1.0, "topics": 0.5, "materials": 0.25,
            "numeric": 1.5, "geography": 0.75}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import pickle
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,12 +12,10 @@ import sklearn
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.neighbors import KNeighborsTransformer, NearestNeighbors
+from strategies import feature_matrices, score_matrices
 
 import rootmatch as rm
 from rootmatch._topk import merge_topk, topk_rows, topk_update
-
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
-from strategies import feature_matrices, score_matrices
 
 
 # ---- a slow, obviously right reference -----------------------------------------------------
