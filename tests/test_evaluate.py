@@ -459,4 +459,5 @@ def test_hybrid_beats_random_on_held_out_links(population) -> None:
     s = ev.warm_split(population, n_queries=80, seed=1)
     res = ev.compare({"hybrid": rm.Matchmaker(random_state=0),
                       "random": ev.RandomRecommender(random_state=0)}, [s])
-    assert res.value("hybrid", "warm", "ndcg") > res.value("random", "warm", "ndcg") + 0.05
+    hybrid, random = res.value("hybrid", "warm", "ndcg"), res.value("random", "warm", "ndcg")
+    assert hybrid > max(2 * random, random + 0.01)
