@@ -144,11 +144,13 @@ def plot_network(study: Study, lang: str, *, n_firms: int = 60, seed: int = 0) -
         a = 2 * np.pi * i / max(len(ordered), 1) - np.pi
         pos[f] = (1.1 * np.cos(a), 1.1 * np.sin(a))
     keep = set(pos)
-    H = G.subgraph(keep)
     fig = _figure(9.5, 7.5)
     ax = fig.add_subplot()
-    segs = {"hub": [], "firm": [], "other": []}
-    for u, v, d in H.edges(data=True):
+    segs: dict[str, list[Any]] = {"hub": [], "firm": [], "other": []}
+    # edges in a fixed order (a subgraph view would iterate a set: hash order)
+    edges = sorted({(min(u, v), max(u, v)): d for u, v, d in G.edges(sorted(keep), data=True)
+                    if u in keep and v in keep}.items())
+    for (u, v), d in edges:
         rel = d.get("relation")
         kind = "hub" if rel in ("coordinates", "brokers", "enrolled") else (
             "firm" if rel == "collaborates" and u.startswith("firm:")

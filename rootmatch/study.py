@@ -381,19 +381,44 @@ class Neighbourhood:
         return M.row[keep].astype(np.intp), M.col[keep].astype(np.intp)
 
 
-def _node_layout(net: Any) -> tuple[sp.csr_array, NDArray[np.intp], NDArray[np.intp],
-                                    NDArray[np.intp]]:
-    """Adjacency of ``net`` and the node indices of its firms, institutes and programs."""
+@frozen(kw_only=True, eq=False)
+class _Reach:
+    """The graph without the hub as sparse matrices, and every firm's within-2-hop set."""
+
+    A: sp.csr_array  # adjacency without the hub, 0/1
+    firm_nodes: NDArray[np.intp]  # node index of each firm row
+    inst_nodes: NDArray[np.intp]
+    prog_nodes: NDArray[np.intp]
+    R2: sp.csr_array  # (n_firms, N): nodes within 2 hops of each firm, itself included
+
+
+def _reach(net: Any) -> _Reach:
+    """Build :class:`_Reach` from ``net.adjacency()``, dropping the hub's row and column (the
+    same matrix ``net.without_hub().adjacency()`` gives, without copying the graph)."""
     A, nodes = net.adjacency()
+    if "hub" in nodes:
+        keep = np.array([v != "hub" for v in nodes])
+        A = sp.csr_array(A)[keep][:, keep]
+        nodes = [v for v in nodes if v != "hub"]
+    A = _binary(A)
     where = {v: i for i, v in enumerate(nodes)}
     firm_nodes = np.array([where[v] for v in net.firm_nodes()], np.intp)
     inst_nodes = np.array([where[f"inst:{i}"] for i in net.institute_ids()], np.intp)
     prog_nodes = np.array([where[f"prog:{p}"] for p in net.program_ids()], np.intp)
-    return _binary(A), firm_nodes, inst_nodes, prog_nodes
+    n = firm_nodes.size
+    A_f = A[firm_nodes]
+    own = sp.csr_array((np.ones(n), (np.arange(n), firm_nodes)), shape=A_f.shape)
+    R2 = _binary(A_f + A_f @ A + own)  # "it took part" counts for the firm itself
+    return _Reach(A=A, firm_nodes=firm_nodes, inst_nodes=inst_nodes, prog_nodes=prog_nodes,
+                  R2=R2)
 
 
-def neighbourhood(net: Any, firm_ids: ArrayLike | None = None) -> Neighbourhood:
+def neighbourhood(net: Any, firm_ids: ArrayLike | None = None, *,
+                  _reach_: _Reach | None = None) -> Neighbourhood:
     """The 2-hop neighbourhood of firms in ``net`` **without the hub**.
+
+    Computed with sparse products on the adjacency without the hub,
+    ``R₂ = A_F + A_F·A`` (``A_F`` the firms' rows), never by a per-firm search.
 
     Parameters
     ----------
@@ -419,32 +444,26 @@ def neighbourhood(net: Any, firm_ids: ArrayLike | None = None) -> Neighbourhood:
     >>> nb.firms.toarray().astype(int).tolist()   # F3 is alone; F0 reaches F2 through F1
     [[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]]
     """
-    base = net.without_hub() if net.has_hub else net
-    A, firm_nodes, inst_nodes, prog_nodes = _node_layout(base)
-    n = len(base.firms)
+    r = _reach_ if _reach_ is not None else _reach(net)
+    n = len(net.firms)
     rows = (np.arange(n) if firm_ids is None
-            else base.firms.positions(np.asarray(firm_ids, dtype=np.str_)))
+            else net.firms.positions(np.asarray(firm_ids, dtype=np.str_)))
     q = rows.size
-    A_q = A[firm_nodes[rows]]
-    R2 = _binary(A_q + A_q @ A)
-    self_nodes = sp.csr_array((np.ones(q), (np.arange(q), firm_nodes[rows])), shape=A_q.shape)
-    R2 = _binary(R2 + self_nodes)  # the firm itself: "it took part" counts
-    firms = _binary(R2[:, firm_nodes] - sp.csr_array(
+    R2 = r.R2[rows]
+    firms = _binary(R2[:, r.firm_nodes] - sp.csr_array(
         (np.ones(q), (np.arange(q), rows)), shape=(q, n)))
-    partners = _binary(A_q[:, firm_nodes])
-    institutes = R2[:, inst_nodes].toarray() > 0
+    partners = _binary(r.A[r.firm_nodes[rows]][:, r.firm_nodes])
+    institutes = R2[:, r.inst_nodes].toarray() > 0
     # holders of each program: participants (firm nodes) and operators (institute nodes)
-    n_nodes = A.shape[0]
-    holders = A[:, prog_nodes].tocsr()
-    keep = np.zeros(n_nodes, bool)
-    keep[firm_nodes] = True
-    keep[inst_nodes] = True
-    holders = _binary(sp.diags_array(keep.astype(float)) @ holders)
+    keep = np.zeros(r.A.shape[0])
+    keep[r.firm_nodes] = 1.0
+    keep[r.inst_nodes] = 1.0
+    holders = _binary(sp.diags_array(keep) @ r.A[:, r.prog_nodes])
     programs = (R2 @ holders).toarray() > 0
     return Neighbourhood(
-        firm_ids=base.firms.ids[rows], firms=firms, partners=partners,
+        firm_ids=net.firms.ids[rows], firms=firms, partners=partners,
         institutes=institutes, programs=programs,
-        institute_ids=tuple(base.institute_ids()), program_ids=tuple(base.program_ids()),
+        institute_ids=tuple(net.institute_ids()), program_ids=tuple(net.program_ids()),
     )
 
 
@@ -456,7 +475,7 @@ def _rowwise_overlap(L: sp.csr_array, R: sp.csr_array, i: NDArray[np.intp],
 
 
 def hop_counts(net: Any, firm_ids: ArrayLike, target_ids: ArrayLike, *,
-               max_hops: int = 4) -> NDArray[np.int64]:
+               max_hops: int = 4, _reach_: _Reach | None = None) -> NDArray[np.int64]:
     """Shortest-path length between firm pairs in the graph **without the hub**.
 
     Parameters
@@ -475,8 +494,8 @@ def hop_counts(net: Any, firm_ids: ArrayLike, target_ids: ArrayLike, *,
     Notes
     -----
     With ``N_h`` the nodes within ``h`` hops, ``d(i, j) <= a + b`` iff ``N_a(i)`` and
-    ``N_b(j)`` meet: every test is a row-wise product of sparse within-1 and within-2
-    matrices, vectorised over all pairs.
+    ``N_b(j)`` meet: every test is a lookup in, or a row-wise product of, the sparse
+    adjacency and within-2-hops matrices, vectorised over all pairs.
 
     Examples
     --------
@@ -495,33 +514,26 @@ def hop_counts(net: Any, firm_ids: ArrayLike, target_ids: ArrayLike, *,
             or not 0 <= max_hops <= 4:
         raise ValidationError(f"max_hops must be an integer in [0, 4], got {max_hops!r}",
                               field="max_hops", value=max_hops)
-    base = net.without_hub() if net.has_hub else net
-    a = base.firms.positions(np.asarray(firm_ids, dtype=np.str_))
-    b = base.firms.positions(np.asarray(target_ids, dtype=np.str_))
+    a = net.firms.positions(np.asarray(firm_ids, dtype=np.str_))
+    b = net.firms.positions(np.asarray(target_ids, dtype=np.str_))
     if a.shape != b.shape:
         raise ValidationError("firm_ids and target_ids differ in length", field="target_ids")
-    A, firm_nodes, _, _ = _node_layout(base)
-    N = A.shape[0]
-    W1 = _binary(A + sp.eye_array(N, format="csr"))  # within 1 hop
+    r = _reach_ if _reach_ is not None else _reach(net)
+    ib = r.firm_nodes[b]
     out = np.full(a.size, -1, np.int64)
-    todo = np.ones(a.size, bool)
     out[a == b] = 0
-    todo &= a != b
-    ia, ib = firm_nodes[a], firm_nodes[b]
-    W2_rows = None
-    for h in range(1, int(max_hops) + 1):
+    todo = a != b
+    tests = (
+        lambda i: np.asarray(r.A[r.firm_nodes[a[i]], ib[i]]).ravel() > 0,   # 1 hop
+        lambda i: np.asarray(r.R2[a[i], ib[i]]).ravel() > 0,                # within 2
+        lambda i: _rowwise_overlap(r.R2, r.A, a[i], ib[i]),                 # N₂(a) ∩ N₁(b)
+        lambda i: _rowwise_overlap(r.R2, r.R2, a[i], b[i]),                 # N₂(a) ∩ N₂(b)
+    )
+    for h, test in enumerate(tests[:int(max_hops)], start=1):
         idx = np.flatnonzero(todo)
         if idx.size == 0:
             break
-        if h == 1:
-            hit = np.asarray(A[ia[idx], ib[idx]]).ravel() > 0
-        else:
-            if W2_rows is None:
-                W2 = _binary(W1 @ W1)
-                W2_rows = W2
-            left, right = (W1, W1) if h == 2 else (W2_rows, W1) if h == 3 else (W2_rows,
-                                                                                 W2_rows)
-            hit = _rowwise_overlap(left, right, ia[idx], ib[idx])
+        hit = test(idx)
         out[idx[hit]] = h
         todo[idx[hit]] = False
     return out
@@ -954,6 +966,10 @@ class ScenarioResult:
     population : Population
         The population of the scenario (catalog edits applied).
     network : SupportNetwork
+        Shared with the scenario it derives from when only rules or capacities differ
+        (its program nodes then carry the old rules; ``population.programs`` has the new).
+    neighbourhood : Neighbourhood
+        Every firm's own 2-hop neighbourhood (without the hub), in row order.
     on : datetime.date
     k : int
     small_ids : ndarray of str, shape (s,)
@@ -982,6 +998,7 @@ class ScenarioResult:
     scenario: Scenario
     population: Population
     network: Any
+    neighbourhood: Neighbourhood
     on: dt.date
     k: int
     small_ids: NDArray[np.str_]
@@ -1168,6 +1185,55 @@ def _institute_recs(mm: Any, net: Any, nb_small: Neighbourhood, small_rows: NDAr
     return out
 
 
+def _recommend(pop_s: Population, scenario: Scenario, *, k: int, k_institutes: int,
+               enrol_seed: int, mm_seed: int, matchmaker: Any) -> tuple[Any, ...]:
+    """Everything of a scenario that rules and capacities do not change: the network, the
+    neighbourhoods, the recommendations, their hops and their truth."""
+    from sklearn.base import clone
+
+    from .matchmaker import Matchmaker
+    from .network import SupportNetwork
+
+    table = pop_s.firms
+    ids = table.ids
+    small_rows = np.flatnonzero(table.is_small)
+    net = SupportNetwork.from_population(pop_s, hub=scenario.hub,
+                                         enrolment=scenario.enrolment, seed=enrol_seed)
+    reach = _reach(net)
+    nb = neighbourhood(net, _reach_=reach)
+    model = (Matchmaker(random_state=mm_seed) if matchmaker is None
+             else clone(matchmaker)).fit(net)
+    nb_small = _take_nb(nb, small_rows)
+    idx, val = _partner_recs(model, net, nb_small, small_rows, k, scenario.hub)
+    inst = _institute_recs(model, net, nb_small, small_rows, k_institutes, scenario.hub)
+    partners = np.where(idx >= 0, ids[np.maximum(idx, 0)], "")
+    valid = idx >= 0
+    q = np.repeat(small_rows, valid.sum(axis=1))
+    c = idx[valid]
+    hops = np.full(idx.shape, -1, np.int64)
+    if c.size:
+        hops[valid] = hop_counts(net, ids[q], ids[c], _reach_=reach)
+    true_link = propensity = None
+    truth = pop_s.truth
+    if truth is not None:
+        held = np.asarray(truth.held_out, dtype=np.str_).reshape(-1, 2)
+        n = len(table)
+        if held.size:
+            ha, hb = table.positions(held[:, 0]), table.positions(held[:, 1])
+            keys = np.concatenate([ha * n + hb, hb * n + ha]).astype(np.int64)
+        else:
+            keys = np.zeros(0, np.int64)
+        true_link = np.zeros(idx.shape, bool)
+        true_link[valid] = np.isin(q.astype(np.int64) * n + c, keys)
+        propensity = np.zeros(idx.shape)
+        propensity[valid] = _pair_oracle(truth, ids[q], ids[c])
+    out = (partners, val, inst, hops, true_link, propensity)
+    for arr in out:  # shared by every scenario that differs only in rules or capacities
+        if arr is not None:
+            arr.setflags(write=False)
+    return (net, nb, *out)
+
+
 def run_scenario(
     pop: Population,
     scenario: Scenario,
@@ -1205,11 +1271,6 @@ def run_scenario(
     -------
     ScenarioResult
     """
-    from sklearn.base import clone
-
-    from .matchmaker import Matchmaker
-    from .network import SupportNetwork
-
     on = check_date(on)
     k = int(k)
     rng = check_rng(seed)
@@ -1220,38 +1281,9 @@ def run_scenario(
     cache = _cache if _cache is not None else {}
     key = (_structure_key(scenario, pop_s), k, k_institutes, enrol_seed, mm_seed)
     if key not in cache:
-        net = SupportNetwork.from_population(pop_s, hub=scenario.hub,
-                                             enrolment=scenario.enrolment, seed=enrol_seed)
-        nb = neighbourhood(net)
-        model = (Matchmaker(random_state=mm_seed) if matchmaker is None
-                 else clone(matchmaker)).fit(net)
-        nb_small = _take_nb(nb, small_rows)
-        idx, val = _partner_recs(model, net, nb_small, small_rows, k, scenario.hub)
-        inst = _institute_recs(model, net, nb_small, small_rows, k_institutes, scenario.hub)
-        cache[key] = (net, nb, idx, val, inst)
-    net, nb, idx, val, inst = cache[key]
-    ids = table.ids
-    partners = np.where(idx >= 0, ids[np.maximum(idx, 0)], "")
-    valid = idx >= 0
-    q = np.repeat(small_rows, valid.sum(axis=1))
-    c = idx[valid]
-    hops = np.full(idx.shape, -1, np.int64)
-    if c.size:
-        hops[valid] = hop_counts(net, ids[q], ids[c])
-    true_link = propensity = None
-    truth = pop_s.truth
-    if truth is not None:
-        held = np.asarray(truth.held_out, dtype=np.str_).reshape(-1, 2)
-        n = len(table)
-        if held.size:
-            ha, hb = table.positions(held[:, 0]), table.positions(held[:, 1])
-            keys = np.concatenate([ha * n + hb, hb * n + ha]).astype(np.int64)
-        else:
-            keys = np.zeros(0, np.int64)
-        true_link = np.zeros(idx.shape, bool)
-        true_link[valid] = np.isin(q.astype(np.int64) * n + c, keys)
-        propensity = np.zeros(idx.shape)
-        propensity[valid] = _pair_oracle(truth, ids[q], ids[c])
+        cache[key] = _recommend(pop_s, scenario, k=k, k_institutes=k_institutes,
+                                enrol_seed=enrol_seed, mm_seed=mm_seed, matchmaker=matchmaker)
+    net, nb, partners, val, inst, hops, true_link, propensity = cache[key]
     progs = [pop_s.programs[p] for p in net.program_ids()]
     known = nb.programs.copy()
     if scenario.hub:
@@ -1261,8 +1293,8 @@ def run_scenario(
     allocation = allocate_programs(table, progs, on=on, applicants=applicants,
                                    small_priority=small_priority)
     return ScenarioResult(
-        scenario=scenario, population=pop_s, network=net, on=on, k=k,
-        small_ids=ids[small_rows], enrolled=np.asarray(net.enrolled, bool)[small_rows],
+        scenario=scenario, population=pop_s, network=net, neighbourhood=nb, on=on, k=k,
+        small_ids=table.ids[small_rows], enrolled=np.asarray(net.enrolled, bool)[small_rows],
         partners=partners, scores=val, institutes=inst,
         program_ids=tuple(net.program_ids()), known=known, eligible=eligible, hops=hops,
         true_link=true_link, propensity=propensity, allocation=allocation,
@@ -1510,8 +1542,8 @@ def run_study(
                                if pid in ref.program_ids else None)
         for pid in prog_ids
     }
-    nb_ref = neighbourhood(base.network)
-    outreach = {iid: institute_outreach(base.network, iid, k=call_list_size, nb=nb_ref)
+    outreach = {iid: institute_outreach(base.network, iid, k=call_list_size,
+                                        nb=base.neighbourhood)
                 for iid in base.network.institute_ids()}
     applicants = base.allocation.allowed
     from .allocate import capacity_sensitivity
