@@ -319,7 +319,8 @@ def plot_demand(study: Study, lang: str) -> Figure:
     ax.set_yscale("log")
     ax.set_xticks(x, ids, rotation=0)
     ax.set_ylabel(_t(lang, "기업 수 (로그 눈금)", "firms (log scale)"))
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.07),
+              ncols=3)
     ax.set_title(_t(lang, "사업별 정원 대 잠재 수요 (×: 정원 대비 경쟁률, 센터 있음)",
                     "Slots vs potential applicants per program (×: per slot, with hub)"),
                  fontsize=9)
