@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import struct
 import tempfile
 from collections.abc import Mapping
@@ -64,6 +65,17 @@ def _check_seal(data: bytes, path: Path) -> None:
         raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
 
 
+def _file_mode(path: Path) -> int:
+    """The permissions a file written at ``path`` gets: those of the file it replaces, else
+    what ``open`` would give a new file (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
@@ -93,6 +105,7 @@ def save_archive(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 would make every saved model private
         with os.fdopen(fd, "w+b") as fh:
             np.savez_compressed(fh, **{_META: header}, **arrays)
             _seal(fh)

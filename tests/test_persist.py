@@ -283,3 +283,16 @@ def test_saving_over_a_file_is_atomic(models: _Models, tmp_path: Path,
     assert np.array_equal(rm.Matchmaker.load(path).firm_ids_, first.firm_ids_)
     second.save(path)  # and without a failure the file is replaced
     assert np.array_equal(rm.Matchmaker.load(path).firm_ids_, second.firm_ids_)
+
+
+def test_a_saved_file_gets_the_usual_permissions(models: _Models, tmp_path: Path) -> None:
+    _, fitted, _, _ = models[0]
+    umask = os.umask(0o027)
+    try:
+        path = fitted.save(tmp_path / "new.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o640  # as open() would give, not mkstemp's 0600
+    path.chmod(0o604)
+    fitted.save(path)  # replacing a file keeps its permissions
+    assert path.stat().st_mode & 0o777 == 0o604
