@@ -686,7 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("recommend", "partners and programs for one firm, with reasons",
                 "Recommend partners (firms, institutes) and the support programs a firm is "
                 "eligible for on a date, with scores and reasons, and the programs it misses "
-                "by one rule (with what would fix it).")
+                "by one rule (with what would fix it). With --db a model is fitted on the "
+                "registry each time (seeded: always the same answer); a model saved by "
+                "`rootmatch fit` (--model) answers at once.")
     p.add_argument("firm_id", metavar="FIRM_ID", help="the firm's id, e.g. F000123")
     model_source(p)
     p.add_argument("--on", type=_date, default=None, metavar="YYYY-MM-DD",
