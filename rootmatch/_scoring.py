@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from attrs import frozen
 from numpy.typing import NDArray
 
 __all__ = [
     "COMPONENTS",
+    "PairFactors",
     "augmented_factors",
     "pair_components",
+    "pair_factors",
     "partner_term_rows",
     "tech_vectors",
 ]
@@ -92,33 +95,71 @@ def partner_term_rows(
     return (left @ A).tocsr()
 
 
-def pair_components(
-    i: NDArray[np.intp],
-    j: NDArray[np.intp],
+@frozen
+class PairFactors:
+    """Dense float64 factors that score arbitrary firm pairs fast (:func:`pair_components`)."""
+
+    Xp: NDArray[np.float64]  # profile columns of the normalised profiles
+    Xg: NDArray[np.float64]  # geography columns
+    TC: NDArray[np.float64]  # T @ C
+    T: NDArray[np.float64]
+    Bw: NDArray[np.float64]  # B * bw, dense (few non-firm nodes)
+    B: NDArray[np.float64]
+    AdF: sp.csr_matrix  # A * dF (columns scaled)
+    A: sp.csr_matrix
+    logdeg: NDArray[np.float64]
+
+
+def pair_factors(
     *,
     X: NDArray[np.floating],
     geo: NDArray[np.bool_],
     T: NDArray[np.floating],
     C: NDArray[np.floating],
-    B: sp.csr_matrix,
+    B: sp.spmatrix,
     bw: NDArray[np.floating],
-    A: sp.csr_matrix,
+    A: sp.spmatrix,
     dF: NDArray[np.floating],
     logdeg: NDArray[np.floating],
+) -> PairFactors:
+    """Precompute the factors of :func:`pair_components` once per model (or training graph)."""
+    X64 = np.asarray(X, np.float64)
+    T64 = np.asarray(T, np.float64)
+    Bd = np.asarray(B.toarray() if sp.issparse(B) else B, np.float64)
+    A = sp.csr_matrix(A, dtype=np.float64)
+    return PairFactors(
+        Xp=np.ascontiguousarray(X64[:, ~geo]), Xg=np.ascontiguousarray(X64[:, geo]),
+        TC=T64 @ np.asarray(C, np.float64), T=T64, Bw=Bd * np.asarray(bw, np.float64), B=Bd,
+        AdF=sp.csr_matrix(A.multiply(np.asarray(dF, np.float64)[None, :])), A=A,
+        logdeg=np.asarray(logdeg, np.float64),
+    )
+
+
+def pair_components(
+    f: PairFactors, i: NDArray[np.intp], j: NDArray[np.intp], *, chunk: int = 65_536
 ) -> NDArray[np.float64]:
-    """The raw components for firm pairs ``(i[p], j[p])``, shape (len(i), 6), float64."""
-    i = np.asarray(i, dtype=np.intp)
-    j = np.asarray(j, dtype=np.intp)
+    """The raw components of firm pairs ``(i[p], j[p])``, shape (len(i), 6), float64.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> X = np.array([[1.0, 0.0], [0.6, 0.8]])
+    >>> f = pair_factors(X=X, geo=np.array([False, True]), T=np.eye(2, 14), C=np.zeros((14, 14)),
+    ...                  B=sp.csr_matrix(np.ones((2, 1))), bw=np.array([0.5]),
+    ...                  A=sp.csr_matrix((2, 2)), dF=np.zeros(2), logdeg=np.zeros(2))
+    >>> pair_components(f, np.array([0]), np.array([1])).round(3).tolist()
+    [[0.6, 0.0, 0.0, 0.5, 0.0, 0.0]]
+    """
+    i = np.asarray(i, dtype=np.intp).ravel()
+    j = np.asarray(j, dtype=np.intp).ravel()
     out = np.empty((i.size, len(COMPONENTS)))
-    X64 = X.astype(np.float64, copy=False)
-    prod = X64[i] * X64[j]
-    out[:, 0] = prod[:, ~geo].sum(axis=1)
-    out[:, 1] = prod[:, geo].sum(axis=1)
-    T64 = T.astype(np.float64, copy=False)
-    out[:, 2] = np.einsum("ij,ij->i", T64[i] @ C, T64[j])
-    Bi = B[i].multiply(bw[None, :])
-    out[:, 3] = np.asarray(Bi.multiply(B[j]).sum(axis=1)).ravel()
-    Ai = A[i].multiply(dF[None, :])
-    out[:, 4] = np.asarray(Ai.multiply(A[j]).sum(axis=1)).ravel()
-    out[:, 5] = logdeg[i] + logdeg[j]
+    for lo in range(0, i.size, chunk):
+        a, b = i[lo:lo + chunk], j[lo:lo + chunk]
+        o = out[lo:lo + chunk]
+        o[:, 0] = np.einsum("ij,ij->i", f.Xp[a], f.Xp[b])
+        o[:, 1] = np.einsum("ij,ij->i", f.Xg[a], f.Xg[b])
+        o[:, 2] = np.einsum("ij,ij->i", f.TC[a], f.T[b])
+        o[:, 3] = np.einsum("ij,ij->i", f.Bw[a], f.B[b])
+        o[:, 4] = np.asarray(f.AdF[a].multiply(f.A[b]).sum(axis=1)).ravel()
+        o[:, 5] = f.logdeg[a] + f.logdeg[b]
     return out

@@ -40,6 +40,7 @@ from ._scoring import (
     PARTNERS,
     augmented_factors,
     pair_components,
+    pair_factors,
     partner_term_rows,
     tech_vectors,
 )
@@ -318,17 +319,22 @@ class Matchmaker(BaseEstimator):
         self.C_ = complementarity_matrix().astype(np.float32)
 
     def _derive_views(self) -> None:
+        self._pf = None  # pair factors, built on first use
         self.geo_ = np.zeros(self.X_.shape[1], bool)
         self.geo_[self.vectorizer_.block_slices_["geography"]] = True
         self.logdeg_ = np.log1p(np.asarray(self.A_.sum(axis=1)).ravel())
 
-    def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp], *,
-                         A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
-                         logdeg: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        return pair_components(
-            i, j, X=self.X_, geo=self.geo_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
+    def _factors(self, *, A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
+                 logdeg: NDArray[np.float64] | None = None) -> Any:
+        return pair_factors(
+            X=self.X_, geo=self.geo_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
             A=self.A_ if A is None else A, dF=self.dF_ if dF is None else dF,
             logdeg=self.logdeg_ if logdeg is None else logdeg)
+
+    def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        if getattr(self, "_pf", None) is None:
+            self._pf = self._factors()
+        return pair_components(self._pf, i, j)
 
     def _derive_factors(self) -> None:
         self.weights_ = dict(zip(COMPONENTS, (float(x) for x in self._w)))
@@ -416,8 +422,8 @@ class Matchmaker(BaseEstimator):
         keep = (ni != nj) & (np.asarray(self.A_[ni, nj]).ravel() == 0)
         ni, nj = ni[keep], nj[keep]
         logdeg_train = np.log1p(np.asarray(A_train.sum(axis=1)).ravel())
-        X = self._pair_components(np.concatenate([hi, ni]), np.concatenate([hj, nj]),
-                                  A=A_train, dF=dF_train, logdeg=logdeg_train)
+        factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train)
+        X = pair_components(factors, np.concatenate([hi, ni]), np.concatenate([hj, nj]))
         y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
         return _learn_blend(X, y, fallback, seed)
 

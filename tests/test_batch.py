@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import rootmatch as rm
 from rootmatch._batch import HAVE_NUMBA, merge_partial, select_topk
-from rootmatch._scoring import COMPONENTS, pair_components
+from rootmatch._scoring import COMPONENTS
 
 ATOL = 1e-5
 
@@ -26,8 +26,7 @@ def _reference(mm: rm.Matchmaker, rows: np.ndarray, exclude: bool) -> np.ndarray
     n = len(mm.firm_ids_)
     i = np.repeat(rows, n)
     j = np.tile(np.arange(n), rows.size)
-    comps = pair_components(i, j, X=mm.X_, geo=mm.geo_, T=mm.T_, C=mm.C_, B=mm.B_, bw=mm.bw_,
-                            A=mm.A_, dF=mm.dF_, logdeg=mm.logdeg_)
+    comps = mm.score_pairs(mm.firm_ids_[i], mm.firm_ids_[j], components=True)
     w = np.array([mm.weights_[c] for c in COMPONENTS])
     S = (comps @ w).reshape(rows.size, n)
     S[np.arange(rows.size), rows] = -np.inf

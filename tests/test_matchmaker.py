@@ -236,3 +236,34 @@ def test_explain_matches_recommendation(fitted: rm.Matchmaker) -> None:
     assert prog.kind == "program"
     with pytest.raises(rm.ValidationError):
         fitted.explain(firm, "BS24-05")
+
+
+def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
+                                               network: rm.SupportNetwork) -> None:
+    """similarity + geography is the profile cosine; affiliation + partners is networkx's
+    resource allocation index on the whole network; complementarity is tᵀCt."""
+    import networkx as nx
+
+    rng = np.random.default_rng(0)
+    ids = fitted.firm_ids_
+    a = ids[rng.integers(len(ids), size=60)]
+    b = ids[rng.integers(len(ids), size=60)]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    comps = fitted.score_pairs(a, b, components=True)
+    X = fitted.vectorizer_.transform(network.firms).astype(float)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    pa, pb = network.firms.positions(a), network.firms.positions(b)
+    np.testing.assert_allclose(comps[:, 0] + comps[:, 1], (X[pa] * X[pb]).sum(axis=1), atol=1e-6)
+    ra = [p for _, _, p in nx.resource_allocation_index(
+        network.graph, [(f"firm:{x}", f"firm:{y}") for x, y in zip(a, b)])]
+    np.testing.assert_allclose(comps[:, 3] + comps[:, 4], ra, atol=1e-12)
+    C = rm.taxonomy.complementarity_matrix()
+    T = network.firms.tech_matrix().astype(float)
+    T /= np.sqrt(T.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(comps[:, 2], np.einsum("ij,jk,ik->i", T[pa], C, T[pb]), atol=1e-9)
+    deg = np.asarray(network.collaboration_matrix().sum(axis=1)).ravel()
+    np.testing.assert_allclose(comps[:, 5], np.log1p(deg[pa]) + np.log1p(deg[pb]))
+    scores = fitted.score_pairs(a, b)
+    w = np.array(list(fitted.weights_.values()))
+    np.testing.assert_allclose(scores, comps @ w)
