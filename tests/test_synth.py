@@ -1,0 +1,520 @@
+"""Tests of rootmatch.synth: calibration, conditional gaps, the planted truth, determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rootmatch as rm
+
+T = rm.RootTechnology
+N_BIG = 50_000
+CALIBRATION = rm.synth.calibration_targets()
+TARGET_KEYS = [r["key"] for r in CALIBRATION["targets"]]
+SOURCED_KEYS = [r["key"] for r in CALIBRATION["targets"]
+                if r["status"] in ("sourced", "derived") and r["kind"] == "share"]
+COOPERATIVES = sorted(i.id for i in rm.catalog.busan_2024().institutes.values()
+                      if i.kind is rm.InstituteKind.COOPERATIVE)
+
+
+@pytest.fixture(scope="module")
+def big() -> rm.Population:
+    """One 50,000-firm population for every calibration test of the module."""
+    return rm.synth.generate_population(N_BIG, seed=2024)
+
+
+@pytest.fixture(scope="module")
+def report(big: rm.Population) -> rm.synth.CalibrationReport:
+    return big.summary()
+
+
+def _arrays(pop: rm.Population) -> dict[str, object]:
+    """Everything a population holds, as comparable values."""
+    f = pop.firms
+    out: dict[str, object] = {name: getattr(f, name) for name in (
+        "ids", "names", "tech_mask", "employees", "district", "founded", "workforce_40plus",
+        "foreign_share", "digital_level", "materials_mask", "needs_mask", "topics_mask",
+        "certified", "cluster", "mem_indptr", "mem_codes", "part_indptr", "part_program",
+        "part_on")}
+    out.update(cluster_vocab=f.cluster_vocab, membership_vocab=f.membership_vocab,
+               program_vocab=f.program_vocab, collaborations=pop.collaborations,
+               institute_links=pop.institute_links, held_out=pop.truth.held_out,
+               held_out_institute=pop.truth.held_out_institute)
+    return out
+
+
+def _same(a: rm.Population, b: rm.Population) -> bool:
+    x, y = _arrays(a), _arrays(b)
+    for key in x:
+        u, v = x[key], y[key]
+        if isinstance(u, np.ndarray):
+            if u.dtype != v.dtype or not np.array_equal(u, v):  # type: ignore[union-attr]
+                return False
+        elif u != v:
+            return False
+    return True
+
+
+def _pair_keys(pairs: np.ndarray) -> set[tuple[str, str]]:
+    return {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
+
+
+# --- calibration at 50,000 firms -------------------------------------------------------------
+@pytest.mark.parametrize("key", TARGET_KEYS)
+def test_every_target_met(report: rm.synth.CalibrationReport, key: str) -> None:
+    row = report[key]
+    assert row.ok, f"{key}: observed {row.observed:.4f}, target {row.target} ({row.kind})"
+
+
+@pytest.mark.parametrize("key", SOURCED_KEYS)
+def test_sourced_marginals_within_5_points(report: rm.synth.CalibrationReport, key: str) -> None:
+    row = report[key]
+    assert row.source, key
+    assert abs(row.observed - row.target) <= 0.05, key
+
+
+def test_marginals_recomputed_from_columns(big: rm.Population) -> None:
+    """Independent of summarize: the key sourced figures straight from the columns."""
+    f = big.firms
+    e = f.employees.astype(float)
+    tg = {r["key"]: r["target"] for r in CALIBRATION["targets"]}
+    assert abs((f.employees < 10).mean() - tg["size.lt10"]) < 0.05
+    assert abs(((f.employees >= 10) & (f.employees < 50)).mean() - tg["size.10_49"]) < 0.05
+    assert abs(((f.employees >= 50) & (f.employees < 300)).mean() - tg["size.50_299"]) < 0.05
+    assert abs((e * f.workforce_40plus).sum() / e.sum() - 0.658) < 0.05
+    assert abs((e * f.foreign_share).sum() / e.sum() - 0.092) < 0.05
+    age = 2024 - f.founded.astype(int)
+    assert abs(age.mean() - 16.0) < 1.5
+    assert abs((age < 5).mean() - 0.041) < 0.05 and abs((age >= 30).mean() - 0.059) < 0.05
+
+
+def test_mold_has_the_most_firms(big: rm.Population) -> None:
+    tech = big.firms.tech_matrix()
+    counts = tech.sum(axis=0)
+    assert counts.argmax() == T.MOLD.value
+    frac = (tech / tech.sum(axis=1, keepdims=True)).mean(axis=0)
+    assert frac.argmax() == T.MOLD.value
+
+
+def test_multi_technology_firms(big: rm.Population) -> None:
+    k = big.firms.tech_matrix().sum(axis=1)
+    assert 0.15 < (k >= 2).mean() < 0.25
+    assert (k >= 3).any() and k.min() == 1
+
+
+def test_districts_weighted_to_clusters(big: rm.Population) -> None:
+    f = big.firms
+    main = np.isin(f.district, [rm.District.GANGSEO.value, rm.District.SAHA.value,
+                                rm.District.SASANG.value, rm.District.GIJANG.value])
+    assert main.mean() > 0.7
+    clusters = np.asarray(f.cluster_vocab, dtype=object)[f.cluster]
+    assert set(clusters) == {"", "녹산", "미음", "명지", "지사", "신평·장림", "사상", "정관", "장안"}
+    district_of = {"녹산": "GANGSEO", "미음": "GANGSEO", "명지": "GANGSEO", "지사": "GANGSEO",
+                   "신평·장림": "SAHA", "사상": "SASANG", "정관": "GIJANG", "장안": "GIJANG"}
+    for name, district in district_of.items():
+        assert np.all(f.district[clusters == name] == rm.District[district].value), name
+
+
+def test_surface_treatment_sits_in_jangrim_and_noksan(big: rm.Population) -> None:
+    f = big.firms
+    clusters = np.asarray(f.cluster_vocab, dtype=object)[f.cluster]
+    surf = f.tech_matrix()[:, T.SURFACE_TREATMENT.value]
+    plating = np.isin(clusters, ["신평·장림", "녹산"])
+    assert surf[plating].mean() - surf[~plating].mean() >= 0.10
+
+
+def test_location_changes_the_local_mix_not_the_overall_shares(big: rm.Population) -> None:
+    """Tech shares per cluster differ a lot, the overall shares stay on target."""
+    f = big.firms
+    tech = f.tech_matrix()
+    frac = tech / tech.sum(axis=1, keepdims=True)
+    by_cluster = np.array([frac[f.cluster == c].mean(axis=0)
+                           for c in range(1, len(f.cluster_vocab))])
+    assert np.ptp(by_cluster[:, T.SURFACE_TREATMENT.value]) > 0.15
+    target = np.array([next(r["target"] for r in CALIBRATION["targets"]
+                            if r["key"] == f"tech.{t.name}") for t in T])
+    assert np.abs(frac.mean(axis=0) - target).max() < 0.02
+
+
+def test_conditional_gap_small_firms_need_workforce_and_management(big: rm.Population) -> None:
+    f = big.firms
+    needs = f.needs_matrix()
+    small, big50 = f.employees < 10, f.employees >= 50
+    for axis in (rm.SupportAxis.WORKFORCE, rm.SupportAxis.MANAGEMENT):
+        gap = needs[small, axis.value].mean() - needs[big50, axis.value].mean()
+        assert gap >= 0.10, (axis, gap)
+
+
+def test_conditional_gap_aged_workforce_needs_training(big: rm.Population) -> None:
+    f = big.firms
+    wf = f.needs_matrix()[:, rm.SupportAxis.WORKFORCE.value]
+    aged = f.workforce_40plus > 0.5
+    assert wf[aged].mean() - wf[~aged].mean() >= 0.05
+
+
+@pytest.mark.parametrize(("tech", "topics"), [
+    (T.MOLD, (rm.Topic.DIGITAL_SKILLS, rm.Topic.NEW_MATERIALS)),
+    (T.SURFACE_TREATMENT, (rm.Topic.ENVIRONMENT, rm.Topic.CORROSION)),
+])
+def test_conditional_gap_topics_by_technology(big: rm.Population, tech: rm.RootTechnology,
+                                              topics: tuple[rm.Topic, ...]) -> None:
+    f = big.firms
+    has = f.tech_matrix()[:, tech.value]
+    top = f.topics_matrix()
+    for topic in topics:
+        assert top[has, topic.value].mean() - top[~has, topic.value].mean() >= 0.05, topic
+
+
+def test_digital_maturity_rises_with_size(big: rm.Population) -> None:
+    f = big.firms
+    means = [f.digital_level[(f.employees >= lo) & (f.employees < hi)].mean()
+             for lo, hi in ((0, 10), (10, 50), (50, 300), (300, 10**9))]
+    assert all(a < b for a, b in zip(means, means[1:], strict=False)), means
+
+
+def test_memberships(big: rm.Population) -> None:
+    f = big.firms
+    assert set(f.membership_vocab) <= set(COOPERATIVES)
+    tech = f.tech_matrix()
+    mem = f.membership_matrix(COOPERATIVES).toarray() > 0
+    bgmc = mem[:, COOPERATIVES.index("BGMC")]
+    assert bgmc[tech[:, T.MOLD.value]].mean() > 0.5  # most mold firms
+    bapic = mem[:, COOPERATIVES.index("BAPIC")]
+    auto = tech[:, [T.FORMING.value, T.WELDING.value, T.INJECTION_PRESS.value]].any(axis=1)
+    assert auto[bapic].all()
+    gangseo = f.district == rm.District.GANGSEO.value
+    assert bapic[auto & gangseo].mean() > 3 * bapic[auto & ~gangseo].mean()
+
+
+def test_participations_eligible_on_their_dates(big: rm.Population) -> None:
+    """Every participation passes every rule of its program on its own date (vectorised per
+    program and date), is dated on or before the reference date, and a firm joins a program
+    at most once."""
+    f = big.firms
+    rows = np.repeat(np.arange(len(f)), np.diff(f.part_indptr))
+    assert f.part_on.size > 1000
+    assert f.part_on.max() <= np.datetime64(CALIBRATION["reference_date"])
+    assert np.unique(rows * 100 + f.part_program).size == rows.size
+    for code, pid in enumerate(f.program_vocab):
+        program = big.programs[pid]
+        sel = f.part_program == code
+        for day in np.unique(f.part_on[sel]):
+            who = rows[sel & (f.part_on == day)]
+            ok = rm.rules.eligibility_mask(program, f.take(who), on=day.item())
+            assert ok.all(), (pid, day, f.ids[who[~ok]])
+
+
+# --- the planted truth -----------------------------------------------------------------------
+def test_links_sparse_and_heavy_tailed(big: rm.Population) -> None:
+    links = np.concatenate([big.collaborations, big.truth.held_out])
+    deg = np.bincount(big.firms.positions(links.ravel()), minlength=N_BIG)
+    assert 2.0 <= deg.mean() <= 10.0  # a few partners per firm
+    assert deg.max() >= 10 * deg.mean()
+    top = np.sort(deg)[::-1][: N_BIG // 100].sum() / deg.sum()
+    assert top > 0.05  # the top 1% hold well over 1% of the link ends
+
+
+def test_held_out_share_and_disjoint(big: rm.Population) -> None:
+    obs, held = big.collaborations, big.truth.held_out
+    assert abs(len(held) / (len(held) + len(obs)) - 0.2) < 0.01
+    assert not _pair_keys(obs) & _pair_keys(held)
+    inst_obs = set(map(tuple, big.institute_links.tolist()))
+    inst_held = set(map(tuple, big.truth.held_out_institute.tolist()))
+    assert not inst_obs & inst_held and len(inst_held) > 0
+
+
+def test_oracle_agrees_with_sampled_links() -> None:
+    """Expected link counts under the oracle match the sampled links, overall and by
+    stratum (strong pairs, same district, the rest): the oracle is the sampling law."""
+    pop = rm.synth.generate_population(2500, seed=11)
+    f = pop.firms
+    n = len(f)
+    P = pop.truth.oracle_scores(f.ids, f.ids)
+    assert np.allclose(P, P.T)
+    links = np.concatenate([pop.collaborations, pop.truth.held_out])
+    r = f.positions(links.ravel()).reshape(-1, 2)
+    A = np.zeros((n, n), bool)
+    A[r[:, 0], r[:, 1]] = True
+    iu = np.triu_indices(n, 1)
+    p, a = P[iu], A[iu]
+    same = (f.district[iu[0]] == f.district[iu[1]])
+    strata = {"all": np.ones(p.size, bool), "strong": p > np.quantile(p, 0.999),
+              "same_district": same, "other": ~same}
+    for name, s in strata.items():
+        expected, observed = p[s].sum(), a[s].sum()
+        assert abs(observed - expected) < 4 * np.sqrt(expected) + 5, (name, observed, expected)
+    Pi = pop.truth.oracle_scores(f.ids, sorted(pop.institutes))
+    n_inst = len(pop.institute_links) + len(pop.truth.held_out_institute)
+    assert abs(n_inst - Pi.sum()) < 4 * np.sqrt(Pi.sum()) + 5
+
+
+def _ndcg(ranked: np.ndarray, relevant: list[set[str]], k: int = 10) -> float:
+    disc = 1 / np.log2(np.arange(2, k + 2))
+    vals = [np.isin(ids[:k], list(rel)).astype(float) @ disc[: len(ids[:k])]
+            / disc[: min(len(rel), k)].sum() for ids, rel in zip(ranked, relevant, strict=True)]
+    return float(np.mean(vals))
+
+
+def test_oracle_ranks_held_out_links_far_above_content_and_random() -> None:
+    """The truth is not the profile's cosine: the oracle finds the held-out partners much
+    better than cosine similarity of the observed profile, which beats random."""
+    pop = rm.synth.generate_population(4000, seed=5)
+    f = pop.firms
+    held: dict[str, set[str]] = {}
+    for a, b in pop.truth.held_out.tolist():
+        held.setdefault(a, set()).add(b)
+        held.setdefault(b, set()).add(a)
+    seen: dict[str, set[str]] = {}
+    for a, b in pop.collaborations.tolist():
+        seen.setdefault(a, set()).add(b)
+        seen.setdefault(b, set()).add(a)
+    rng = np.random.default_rng(0)
+    q = rng.choice(sorted(held), 600, replace=False)
+    rows = f.positions(q)
+    X = np.hstack([f.tech_matrix(), f.needs_matrix(), f.topics_matrix(),
+                   np.eye(len(rm.District))[f.district]]).astype(float)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    exclude = np.zeros((q.size, len(f)), bool)
+    exclude[np.arange(q.size), rows] = True
+    for r, x in enumerate(q):
+        if x in seen:
+            exclude[r, f.positions(sorted(seen[x]))] = True
+
+    def top(S: np.ndarray) -> np.ndarray:
+        S = np.where(exclude, -np.inf, S)
+        return f.ids[np.argsort(-S, axis=1, kind="stable")[:, :10]]
+
+    relevant = [held[x] for x in q]
+    oracle = _ndcg(top(pop.truth.oracle_scores(q, f.ids)), relevant)
+    content = _ndcg(top(X[rows] @ X.T), relevant)
+    random = _ndcg(top(rng.random((q.size, len(f)))), relevant)
+    assert oracle > 2 * content > 2 * random, (oracle, content, random)
+
+
+def test_oracle_scores_contract() -> None:
+    pop = rm.synth.generate_population(400, seed=3)
+    ids = pop.firms.ids
+    cands = [ids[5], "KIMM-BUSAN", ids[0], "BGMC", ids[7]]
+    s = pop.truth.oracle_scores([ids[0], ids[1]], cands)
+    assert s.shape == (2, 5) and s.dtype == np.float64
+    assert np.all((s >= 0) & (s <= 1))
+    assert s[0, 2] == 0.0  # itself
+    assert np.all(s[:, 3] == 0.0)  # a cooperative is joined, not collaborated with
+    assert s[0, 1] > 0
+    one = pop.truth.oracle_scores(ids[1], ids[5])
+    assert one.shape == (1, 1) and one[0, 0] == s[1, 0]
+    both = pop.truth.oracle_scores(ids[:50], ids[:50])
+    assert np.allclose(both, both.T)
+    blocked = pop.truth.oracle_scores(ids[:50], ids, block_cells=1000)
+    assert np.array_equal(blocked, pop.truth.oracle_scores(ids[:50], ids))
+    with pytest.raises(rm.UnknownEntityError, match="F999999"):
+        pop.truth.oracle_scores(["F999999"], ids[:3])
+    with pytest.raises(KeyError, match="NOPE"):
+        pop.truth.oracle_scores(ids[:1], ["NOPE"])
+    assert pop.truth.oracle_scores([], ids).shape == (0, len(ids))
+
+
+def test_holdout_moves_links_without_changing_anything_observed() -> None:
+    a = rm.synth.generate_population(3000, seed=9, holdout=0.1)
+    b = rm.synth.generate_population(3000, seed=9, holdout=0.4)
+    for name, value in _arrays(a).items():
+        if name in ("collaborations", "held_out", "institute_links", "held_out_institute"):
+            continue
+        other = _arrays(b)[name]
+        assert np.array_equal(value, other) if isinstance(value, np.ndarray) \
+            else value == other, name
+    assert (_pair_keys(a.collaborations) | _pair_keys(a.truth.held_out)
+            == _pair_keys(b.collaborations) | _pair_keys(b.truth.held_out))
+    assert len(b.truth.held_out) > 2 * len(a.truth.held_out)
+    none = rm.synth.generate_population(300, seed=9, holdout=0.0)
+    assert none.truth.held_out.shape == (0, 2) and len(none.collaborations) > 0
+
+
+def test_network_does_not_read_the_truth() -> None:
+    try:
+        support_network = rm.SupportNetwork
+    except (AttributeError, ImportError):
+        pytest.skip("rootmatch.SupportNetwork is not available yet (network module)")
+    import networkx as nx
+
+    pop = rm.synth.generate_population(1500, seed=4)
+    bare = attrs.evolve(pop, truth=None)
+    for hub in (True, False):
+        g1 = support_network.from_population(pop, hub=hub, seed=0).graph
+        g2 = support_network.from_population(bare, hub=hub, seed=0).graph
+        assert nx.utils.graphs_equal(g1, g2)
+        assert sorted(g1.nodes(data=True), key=str) == sorted(g2.nodes(data=True), key=str)
+
+
+def test_summary_reads_no_truth() -> None:
+    pop = rm.synth.generate_population(1000, seed=8)
+    with_truth = pop.summary().to_records()
+    without = rm.synth.summarize(attrs.evolve(pop, truth=None)).to_records()
+    assert without == with_truth or all(
+        (x == y) or (x["observed"] != x["observed"] and y["observed"] != y["observed"])
+        for x, y in zip(with_truth, without, strict=True))
+
+
+# --- the report ------------------------------------------------------------------------------
+def test_report_table(report: rm.synth.CalibrationReport) -> None:
+    text = str(report)
+    lines = text.splitlines()
+    assert lines[0].startswith(f"Calibration of {N_BIG:,} firms")
+    assert "0 off target" in lines[0]
+    assert len(lines) == len(report) + 3
+    assert any("hellot.net" in line and "2013" in line for line in lines)
+    md = report.to_markdown().splitlines()
+    assert md[0].startswith("| group | marginal | observed | target |")
+    assert len(md) == len(report) + 2
+    assert not report.failures
+    with pytest.raises(KeyError):
+        report["no.such.row"]
+    rec = report.to_records()
+    assert {"key", "observed", "target", "source", "year", "ok"} <= set(rec[0])
+
+
+def test_report_on_real_data() -> None:
+    """The report works on any population: no truth, few firms, empty groups."""
+    firm = rm.Firm(id="F1", name="사상정밀", technologies=["정밀가공"], employees=12,
+                   district="사상구", founded=2001, cluster="사상")
+    rep = rm.Population(firms=rm.FirmTable.from_firms([firm])).summary()
+    assert rep["size.10_49"].observed == 1.0
+    assert rep["size.mold_lt10"].ok is None  # no mold firm: undefined, not failed
+    assert "—" in str(rep)
+
+
+def test_calibration_table_documents_every_target() -> None:
+    keys = [r["key"] for r in CALIBRATION["targets"]]
+    assert len(keys) == len(set(keys))
+    for r in CALIBRATION["targets"]:
+        assert r["status"] in ("sourced", "derived", "assumed"), r["key"]
+        assert r["kind"] in ("share", "mean", "at_least"), r["key"]
+        assert r["measure"], r["key"]
+        if r["status"] == "assumed":
+            assert r.get("note"), f"{r['key']}: an assumption needs its reasoning"
+        else:
+            assert r["source"] and r["year"], r["key"]
+    shares = [r["target"] for r in CALIBRATION["targets"] if r["key"].startswith("tech.")
+              and r["key"] != "tech.multi"]
+    assert len(shares) == 14 and abs(sum(shares) - 1) < 1e-3
+
+
+# --- arguments and seeds ---------------------------------------------------------------------
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"n_firms": 0}, "n_firms"),
+    ({"n_firms": -3}, "n_firms"),
+    ({"n_firms": 2.5}, "n_firms"),
+    ({"n_firms": True}, "n_firms"),
+    ({"region": "seoul"}, "region"),
+    ({"holdout": 1.0}, "holdout"),
+    ({"holdout": -0.1}, "holdout"),
+    ({"seed": -1}, "seed"),
+    ({"seed": "seven"}, "seed"),
+    ({"no_such_knob": 1}, "no_such_knob"),
+    ({"kernel_weights": (1, 2)}, "kernel_weights"),
+    ({"links_per_firm": -1.0}, "links_per_firm"),
+    ({"reference_date": "2024-13-01"}, "reference_date"),
+    ({"catalog": "busan"}, "catalog"),
+])
+def test_bad_arguments(kwargs: dict[str, object], field: str) -> None:
+    args: dict[str, object] = {"n_firms": 50, "seed": 0, **kwargs}
+    with pytest.raises(rm.ValidationError) as err:
+        rm.synth.generate_population(**args)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("seed", [7, np.int64(7), np.random.SeedSequence(7)])
+def test_seed_types_are_deterministic(seed: object) -> None:
+    a = rm.synth.generate_population(200, seed=seed)
+    b = rm.synth.generate_population(200, seed=seed)
+    assert _same(a, b)
+
+
+def test_generator_seed() -> None:
+    a = rm.synth.generate_population(200, seed=np.random.default_rng(3))
+    b = rm.synth.generate_population(200, seed=np.random.default_rng(3))
+    assert _same(a, b)
+    rng = np.random.default_rng(3)
+    first = rm.synth.generate_population(200, seed=rng)
+    second = rm.synth.generate_population(200, seed=rng)  # the generator moved on
+    assert _same(first, a) and not _same(first, second)
+
+
+def test_custom_catalog_and_reference_date() -> None:
+    cat = rm.catalog.busan_2024()
+    small = attrs.evolve(cat, programs={k: v for k, v in cat.programs.items() if k == "BS24-05"},
+                         institutes={k: v for k, v in cat.institutes.items()
+                                     if k in ("BGMC", "KIMM-BUSAN")})
+    pop = rm.synth.generate_population(2000, seed=1, catalog=small,
+                                       reference_date=dt.date(2021, 12, 31))
+    assert set(pop.programs) == {"BS24-05"} and set(pop.institutes) == {"BGMC", "KIMM-BUSAN"}
+    assert set(pop.firms.membership_vocab) == {"BGMC"}
+    assert pop.firms.part_on.size > 0
+    assert pop.firms.part_on.max() <= np.datetime64("2021-12-31")
+    assert set(pop.institute_links[:, 1]) <= {"KIMM-BUSAN"}
+
+
+# --- properties on small populations -----------------------------------------------------------
+sizes = st.integers(1, 60)
+seeds = st.integers(0, 2**32 - 1)
+
+
+@given(n=sizes, seed=seeds)
+def test_property_deterministic_and_seed_sensitive(n: int, seed: int) -> None:
+    a = rm.synth.generate_population(n, seed=seed)
+    assert _same(a, rm.synth.generate_population(n, seed=seed))
+    if n >= 20:
+        assert not _same(a, rm.synth.generate_population(n, seed=seed + 1))
+
+
+@given(n=sizes, seed=seeds)
+def test_property_entities_valid(n: int, seed: int) -> None:
+    pop = rm.synth.generate_population(n, seed=seed)
+    f = pop.firms
+    assert len(f) == n and len(np.unique(f.ids)) == n
+    assert all(i.startswith("F") and len(i) == 7 for i in f.ids.tolist())
+    again = rm.FirmTable.from_columns(**{k: v for k, v in _arrays(pop).items() if k in (
+        "ids", "names", "tech_mask", "employees", "district", "founded", "workforce_40plus",
+        "foreign_share", "digital_level", "materials_mask", "needs_mask", "topics_mask",
+        "certified", "cluster", "mem_indptr", "mem_codes", "part_indptr", "part_program",
+        "part_on", "cluster_vocab", "membership_vocab", "program_vocab")}, validate=True)
+    firms = list(again)  # every row through the Firm validators
+    assert rm.FirmTable.from_firms(firms) == f
+    for firm in firms:
+        assert firm.memberships <= set(COOPERATIVES)
+        assert firm.name.strip()
+    rebuilt = rm.Population(firms=f, institutes=pop.institutes, programs=pop.programs,
+                            collaborations=pop.collaborations,
+                            institute_links=pop.institute_links, hub=pop.hub)
+    assert rebuilt.collaborations.shape == pop.collaborations.shape
+
+
+@given(n=sizes, seed=seeds)
+def test_property_links_well_formed_and_disjoint(n: int, seed: int) -> None:
+    pop = rm.synth.generate_population(n, seed=seed)
+    obs, held = pop.collaborations, pop.truth.held_out
+    for pairs in (obs, held):
+        assert pairs.shape[1] == 2
+        assert np.all(pairs[:, 0] < pairs[:, 1])  # ordered, never a self-link
+        assert len(_pair_keys(pairs)) == len(pairs)
+    assert not _pair_keys(obs) & _pair_keys(held)
+    inst = np.concatenate([pop.institute_links, pop.truth.held_out_institute])
+    assert not set(inst[:, 1].tolist()) & set(COOPERATIVES)
+    assert len(set(map(tuple, inst.tolist()))) == len(inst)
+
+
+@given(n=st.integers(30, 120), seed=seeds)
+def test_property_participations_eligible_on_their_own_date(n: int, seed: int) -> None:
+    pop = rm.synth.generate_population(n, seed=seed)
+    for firm in pop.firms:
+        programs = [p.program_id for p in firm.participations]
+        assert len(programs) == len(set(programs))
+        for p in firm.participations:
+            res = rm.check_eligibility(pop.programs[p.program_id], firm, on=p.on)
+            failed = [r.rule for r in res.reasons if not r.passed]
+            assert failed in ([], ["not_participant"]), (firm.id, p, failed)
