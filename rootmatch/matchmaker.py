@@ -46,7 +46,7 @@ from ._scoring import (
 )
 from ._validation import check_date, check_rng
 from .exceptions import UnknownEntityError, ValidationError
-from .rules import Reason, outcomes_for_row
+from .rules import Reason, outcomes_for_row, rule_masks
 from .taxonomy import complementarity_matrix
 
 __all__ = ["DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
@@ -491,9 +491,16 @@ class Matchmaker(BaseEstimator):
                          candidates: NDArray[np.bool_] | None) -> NDArray[np.float32]:
         row = self.K_ @ self.Q_[i]
         w_p = self._w[PARTNERS]
-        if w_p > 0:
-            corr = partner_term_rows(self.A_, self.dF_, np.array([i]))
-            row[corr.indices] += np.float32(w_p) * corr.data.astype(np.float32)
+        A = self.A_
+        nb = A.indices[A.indptr[i]:A.indptr[i + 1]]
+        if w_p > 0 and nb.size:
+            # Σ_f A_if A_fj / deg(f): the partners' partners, straight from the CSR arrays
+            starts, ends = A.indptr[nb], A.indptr[nb + 1]
+            counts = ends - starts
+            cols = A.indices[np.repeat(starts, counts) + _ranges(counts)]
+            vals = np.repeat(self.dF_[nb], counts)
+            corr = np.bincount(cols, weights=vals, minlength=row.size).astype(np.float32)
+            row += np.float32(w_p) * corr
         row[i] = -np.inf
         if exclude_existing:
             row[self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]] = -np.inf
@@ -539,13 +546,17 @@ class Matchmaker(BaseEstimator):
         return mask
 
     # ------------------------------------------------------------------ explain
-    def _firm_recommendation(self, i: int, j: int, score: float | None = None) -> Recommendation:
-        comps = self._pair_components(np.array([i]), np.array([j]))[0]
+    def _firm_recommendation(self, i: int, j: int, score: float | None = None, *,
+                             comps: NDArray[np.float64] | None = None) -> Recommendation:
+        if comps is None:
+            comps = self._pair_components(np.array([i]), np.array([j]))[0]
         contrib = {name: float(w * c) for name, w, c in zip(COMPONENTS, self._w, comps)}
-        a, b = self.table_.row(i), self.table_.row(j)
-        ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
-        bj = self.A_.indices[self.A_.indptr[j]:self.A_.indptr[j + 1]]
-        common = [str(self.firm_ids_[c]) for c in np.intersect1d(ai, bj)]
+        a, b = self.table_.view(i), self.table_.view(j)
+        common: list[str] = []
+        if comps[PARTNERS] > 0:  # there are common partners to name
+            ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
+            bj = self.A_.indices[self.A_.indptr[j]:self.A_.indptr[j + 1]]
+            common = [str(self.firm_ids_[c]) for c in np.intersect1d(ai, bj)]
         reasons = firm_firm_reasons(
             a, b, common_partners=common, names=self.names_,
             both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
@@ -562,7 +573,7 @@ class Matchmaker(BaseEstimator):
         sim = float(self.X_[i].astype(float) @ self.Xi_[u].astype(float))
         prox = float(self.inst_prox_[i, u])
         contrib = {"similarity": self._wi[0] * sim, "proximity": self._wi[1] * prox}
-        firm = self.table_.row(i)
+        firm = self.table_.view(i)
         inst = self.institutes_[self.inst_ids_[u]]
         linked = [p for p in (q.program_id for q in firm.participations)
                   if p in self.programs_ and inst.id in self.programs_[p].operators]
@@ -652,51 +663,67 @@ class Matchmaker(BaseEstimator):
         if "firm" in kinds:
             row = self._firm_row_scores(i, exclude_existing=exclude_existing, candidates=cand)
             idx, val = _batch.select_topk(row[None, :], k, id_rank=self.id_rank_,
-                                          cand=None, use_numba=False)
+                                          cand=None, use_numba=self.use_numba)
             pool += [(float(v), 0, str(self.firm_ids_[j]), int(j))
                      for j, v in zip(idx[0], val[0]) if j >= 0]
         if "institute" in kinds and self.inst_ids_:
             s = self._inst_scores(np.array([i]), exclude_existing=exclude_existing)[0]
             pool += [(float(v), 1, self.inst_ids_[u], u) for u, v in enumerate(s) if v > -np.inf]
         pool.sort(key=lambda t: (-t[0], t[1], t[2]))
+        pool = pool[:k]
+        firm_js = np.array([j for _, kind, _, j in pool if kind == 0], dtype=np.intp)
+        comps = iter(self._pair_components(np.full(firm_js.size, i), firm_js)) \
+            if firm_js.size else iter(())
         out = []
-        for score, kind, _, j in pool[:k]:
+        for score, kind, _, j in pool:
             if kind == 0:
-                out.append(self._firm_recommendation(i, j, score))
+                out.append(self._firm_recommendation(i, j, score, comps=next(comps)))
             else:
                 out.append(self._institute_recommendation(i, j, score))
         return out
 
     # ------------------------------------------------------------------ programs
-    def _program_recommendations(self, i: int, on: dt.date, progs: Sequence[int], *,
-                                 include_ineligible: bool) -> list[Recommendation]:
+    def _program_scores(self, i: int, on: dt.date, progs: Sequence[int]) -> list[tuple]:  # type: ignore[type-arg]
+        """(score, program index, components, failed-rule count, one-row table) per program,
+        from the rules' masks alone (cheap: no reasons yet)."""
         one = self.table_.take([i])
-        firm = self.table_.row(i)
-        member = np.asarray(self.P_[i, list(progs)].toarray()).ravel() > 0 if progs else \
-            np.zeros(0, bool)
+        progs = list(progs)
+        row = self.P_.getrow(i)
+        joined = set(row.indices[row.data > 0].tolist())
+        member = np.array([p in joined for p in progs], dtype=bool)
         comps = self._program_components(np.full(len(progs), i), np.asarray(progs, np.intp), member)
         out = []
-        for (p, c) in zip(progs, comps):
+        for p, c, m in zip(progs, comps, member):
             program = self.programs_[self.prog_ids_[p]]
-            outcomes = outcomes_for_row(program, one, 0, on=on)
-            failed = [o for o in outcomes if not o.passed]
-            if failed and not include_ineligible:
-                continue
-            contrib = {name: float(w * x) for name, w, x in zip(PROGRAM_COMPONENTS, self._wp, c)}
-            # firms sharing a technology with this one that took part (itself excluded)
-            peers = int(self.tech_peer_counts_[i, p]) - int(member[progs.index(p)])
-            fit_reasons = firm_program_reasons(firm, program, peers=peers)
-            out.append(Recommendation(
-                target=program.id, kind="program", score=float(sum(contrib.values())),
-                components=contrib,
-                reasons=tuple(o.reason for o in failed)
-                + tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
-                eligible=not failed,
-                failed_rule=failed[0].rule if len(failed) == 1 else (
-                    None if not failed else ", ".join(o.rule for o in failed)),
-                remedy=failed[0].remedy if len(failed) == 1 else None,
-            ))
+            n_failed = int((~rule_masks(program, one, on=on)[:, 0]).sum())
+            out.append((float(c @ self._wp), p, c, n_failed, bool(m), one))
         return out
+
+    def _program_recommendation(self, i: int, on: dt.date, item: tuple) -> Recommendation:  # type: ignore[type-arg]
+        _, p, c, _, member, one = item
+        program = self.programs_[self.prog_ids_[p]]
+        outcomes = outcomes_for_row(program, one, 0, on=on)
+        failed = [o for o in outcomes if not o.passed]
+        contrib = {name: float(w * x) for name, w, x in zip(PROGRAM_COMPONENTS, self._wp, c)}
+        # firms sharing a technology with this one that took part (itself excluded)
+        peers = int(self.tech_peer_counts_[i, p]) - int(member)
+        fit_reasons = firm_program_reasons(self.table_.view(i), program, peers=peers)
+        return Recommendation(
+            target=program.id, kind="program", score=float(sum(contrib.values())),
+            components=contrib,
+            reasons=tuple(o.reason for o in failed)
+            + tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
+            eligible=not failed,
+            failed_rule=failed[0].rule if len(failed) == 1 else (
+                None if not failed else ", ".join(o.rule for o in failed)),
+            remedy=failed[0].remedy if len(failed) == 1 else None,
+        )
+
+    def _program_recommendations(self, i: int, on: dt.date, progs: Sequence[int], *,
+                                 include_ineligible: bool) -> list[Recommendation]:
+        return [self._program_recommendation(i, on, item)
+                for item in self._program_scores(i, on, progs)
+                if include_ineligible or item[3] == 0]
 
     def recommend_programs(
         self, firm_id: str, k: int = 5, *, on: dt.date, near_misses: bool = False
@@ -722,14 +749,20 @@ class Matchmaker(BaseEstimator):
         i = self._pos(firm_id)
         k = self._check_k(k)
         on = check_date(on)
-        recs = self._program_recommendations(i, on, list(range(len(self.prog_ids_))),
-                                             include_ineligible=near_misses)
-        key = lambda r: (-r.score, r.target)  # noqa: E731
-        eligible = sorted((r for r in recs if r.eligible), key=key)[:k]
+        items = self._program_scores(i, on, range(len(self.prog_ids_)))
+        items.sort(key=lambda t: (-t[0], self.prog_ids_[t[1]]))
+        eligible = [self._program_recommendation(i, on, t)
+                    for t in [t for t in items if t[3] == 0][:k]]
         if not near_misses:
             return eligible
-        misses = sorted((r for r in recs if not r.eligible and r.remedy is not None
-                         and "," not in (r.failed_rule or ",")), key=key)[:k]
+        misses = []
+        for t in items:  # best fit first; a near miss fails one rule the firm can fix
+            if len(misses) == k:
+                break
+            if t[3] == 1:
+                rec = self._program_recommendation(i, on, t)
+                if rec.remedy is not None:
+                    misses.append(rec)
         return eligible + misses
 
     # ------------------------------------------------------------------ batch
@@ -980,6 +1013,13 @@ class Matchmaker(BaseEstimator):
 
 _BLOCK_ROWS = 256  # query rows per tile
 _SHARD_COLS = 4096  # candidate columns per tile: a 256 × 4096 float32 tile stays in cache
+
+
+def _ranges(counts: NDArray[np.intp]) -> NDArray[np.intp]:
+    """``concatenate([arange(c) for c in counts])`` without a Python loop."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts
 
 
 def _by_column(rows: list, cols: list, vals: list | None) -> tuple:  # type: ignore[type-arg]

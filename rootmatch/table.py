@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -97,6 +97,7 @@ class FirmTable:
 
     __slots__ = (
         "_order",
+        "_sorted",
         "certified",
         "cluster",
         "cluster_vocab",
@@ -261,6 +262,7 @@ class FirmTable:
             else np.asarray(part_on, dtype="datetime64[D]")
         )
         self._order = None  # the id sort order, computed on first lookup
+        self._sorted = None
         if validate:
             self._validate()
         for name in cls.__slots__:
@@ -412,9 +414,10 @@ class FirmTable:
         )
 
     def _find(self, ids: NDArray[np.str_]) -> NDArray[np.intp]:
-        if self._order is None:
+        if self._order is None or getattr(self, "_sorted", None) is None:
             self._order = np.argsort(self.ids, kind="stable")
-        sorted_ids = self.ids[self._order]
+            self._sorted = self.ids[self._order]
+        sorted_ids = self._sorted
         pos = np.searchsorted(sorted_ids, ids)
         pos = np.minimum(pos, max(len(self) - 1, 0))
         if len(self) == 0:
@@ -473,6 +476,11 @@ class FirmTable:
             ),
             cluster=self.cluster_vocab[int(self.cluster[i])],
         )
+
+    def view(self, i: int) -> FirmView:
+        """A light read-only view of row ``i`` with :class:`~rootmatch.Firm`'s attribute names
+        (no validation, sets from a cache): for hot paths that read a few fields."""
+        return FirmView(self, int(i))
 
     def to_firms(self) -> list[Firm]:
         """All rows as :class:`~rootmatch.Firm` objects."""
@@ -654,6 +662,84 @@ def _incidence(
                       shape=(indptr.shape[0] - 1, len(vocab)))
     m.data[:] = 1.0  # duplicates were summed: incidence stays 0/1
     return m
+
+
+class ParticipationView(NamedTuple):
+    """A participation as :class:`FirmView` gives it."""
+
+    program_id: str
+    on: dt.date
+
+
+class FirmView:
+    """Row ``i`` of a :class:`FirmTable`, read lazily with :class:`~rootmatch.Firm`'s names."""
+
+    __slots__ = ("_i", "_t")
+
+    def __init__(self, table: FirmTable, i: int) -> None:
+        self._t = table
+        self._i = i
+
+    @property
+    def id(self) -> str:
+        return str(self._t.ids[self._i])
+
+    @property
+    def name(self) -> str:
+        return str(self._t.names[self._i])
+
+    @property
+    def employees(self) -> int:
+        return int(self._t.employees[self._i])
+
+    @property
+    def is_small(self) -> bool:
+        return self.employees < SMALL_FIRM_LIMIT
+
+    @property
+    def district(self) -> District:
+        return District(int(self._t.district[self._i]))
+
+    @property
+    def technologies(self) -> frozenset[RootTechnology]:
+        return members_of(RootTechnology, int(self._t.tech_mask[self._i]))
+
+    @property
+    def needs(self) -> frozenset[SupportAxis]:
+        return members_of(SupportAxis, int(self._t.needs_mask[self._i]))
+
+    @property
+    def topics(self) -> frozenset[Topic]:
+        return members_of(Topic, int(self._t.topics_mask[self._i]))
+
+    @property
+    def materials(self) -> frozenset[Material]:
+        return members_of(Material, int(self._t.materials_mask[self._i]))
+
+    @property
+    def certified(self) -> bool:
+        return bool(self._t.certified[self._i])
+
+    @property
+    def cluster(self) -> str:
+        return self._t.cluster_vocab[int(self._t.cluster[self._i])]
+
+    @property
+    def memberships(self) -> frozenset[str]:
+        t, i = self._t, self._i
+        codes = t.mem_codes[t.mem_indptr[i]:t.mem_indptr[i + 1]]
+        return frozenset(t.membership_vocab[c] for c in codes)
+
+    @property
+    def participations(self) -> tuple[ParticipationView, ...]:
+        t, i = self._t, self._i
+        lo, hi = t.part_indptr[i], t.part_indptr[i + 1]
+        return tuple(ParticipationView(t.program_vocab[c], d.item())
+                     for c, d in zip(t.part_program[lo:hi], t.part_on[lo:hi]))
+
+    def firm(self) -> Firm:
+        """The full, validated :class:`~rootmatch.Firm`."""
+        return self._t.row(self._i)
 
 
 def _take_ragged(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -319,7 +320,12 @@ def members_of(enum_cls: type[E], mask: int) -> frozenset[E]:
     >>> sorted(t.name for t in members_of(RootTechnology, 0b110))
     ['FORMING', 'MOLD']
     """
-    return frozenset(m for m in enum_cls if (int(mask) >> m.value) & 1)
+    return _members_of(enum_cls, int(mask))
+
+
+@lru_cache(maxsize=65_536)
+def _members_of(enum_cls: type[E], mask: int) -> frozenset[E]:
+    return frozenset(m for m in enum_cls if (mask >> m.value) & 1)
 
 
 def mask_of(members: Iterable[LabelledEnum]) -> int:
