@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 __all__ = [
     "HAVE_NUMBA",
     "fold_tile",
+    "matvec",
     "merge_partial",
     "new_topk",
     "sample_thresholds",
@@ -171,6 +172,30 @@ if HAVE_NUMBA:
                         thr = hv[k - 1]
 
 
+if HAVE_NUMBA:
+
+    @numba.njit(cache=True, nogil=True, fastmath=True)
+    def _matvec_kernel(K, q, out):  # pragma: no cover - compiled
+        n, d = K.shape
+        for i in range(n):
+            acc = np.float32(0.0)
+            for j in range(d):
+                acc += K[i, j] * q[j]
+            out[i] = acc
+
+
+def matvec(K: NDArray[np.float32], q: NDArray[np.float32], *,
+           use_numba: bool | None = None) -> NDArray[np.float32]:
+    """``K @ q`` on one thread: a single query row has too little work for a threaded BLAS,
+    whose thread hand-offs dominate (and stall when the cores are busy)."""
+    use = HAVE_NUMBA if use_numba is None else (use_numba and HAVE_NUMBA)
+    if not use or K.dtype != np.float32 or not K.flags.c_contiguous:
+        return np.asarray(K @ q)
+    out = np.empty(K.shape[0], np.float32)
+    _matvec_kernel(K, np.ascontiguousarray(q, np.float32), out)
+    return out
+
+
 def fold_tile(
     S: NDArray[np.floating],
     c_off: int,
@@ -273,3 +298,4 @@ def warm_up() -> None:
         S = np.zeros((2, 8), np.float32)
         select_topk(S, 2, id_rank=np.arange(8), cand=np.ones(8, bool), use_numba=True)
         select_topk(S, 2, id_rank=np.arange(8), use_numba=True)
+        matvec(S, np.zeros(8, np.float32), use_numba=True)

@@ -136,9 +136,13 @@ def pair_factors(
 
 
 def pair_components(
-    f: PairFactors, i: NDArray[np.intp], j: NDArray[np.intp], *, chunk: int = 65_536
+    f: PairFactors, i: NDArray[np.intp], j: NDArray[np.intp], *, chunk: int = 65_536,
+    partners: NDArray[np.floating] | None = None,
 ) -> NDArray[np.float64]:
     """The raw components of firm pairs ``(i[p], j[p])``, shape (len(i), 6), float64.
+
+    ``partners``, when given, supplies the ``partners`` component (already computed by the
+    caller) instead of the sparse products.
 
     Examples
     --------
@@ -160,6 +164,9 @@ def pair_components(
         o[:, 1] = np.einsum("ij,ij->i", f.Xg[a], f.Xg[b])
         o[:, 2] = np.einsum("ij,ij->i", f.TC[a], f.T[b])
         o[:, 3] = np.einsum("ij,ij->i", f.Bw[a], f.B[b])
-        o[:, 4] = np.asarray(f.AdF[a].multiply(f.A[b]).sum(axis=1)).ravel()
+        if partners is None:
+            o[:, 4] = np.asarray(f.AdF[a].multiply(f.A[b]).sum(axis=1)).ravel()
+        else:
+            o[:, 4] = np.asarray(partners, np.float64)[lo:lo + chunk]
         o[:, 5] = f.logdeg[a] + f.logdeg[b]
     return out

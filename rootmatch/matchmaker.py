@@ -331,10 +331,23 @@ class Matchmaker(BaseEstimator):
             A=self.A_ if A is None else A, dF=self.dF_ if dF is None else dF,
             logdeg=self.logdeg_ if logdeg is None else logdeg)
 
-    def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
+    def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp], *,
+                         partners: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
         if getattr(self, "_pf", None) is None:
             self._pf = self._factors()
-        return pair_components(self._pf, i, j)
+        return pair_components(self._pf, i, j, partners=partners)
+
+    def _partners_row(self, i: int) -> NDArray[np.float64]:
+        """``Σ_f A_if A_fj / deg(f)`` for every j: the partners' partners, from the CSR arrays."""
+        A = self.A_
+        nb = A.indices[A.indptr[i]:A.indptr[i + 1]]
+        n = A.shape[0]
+        if not nb.size:
+            return np.zeros(n)
+        starts, ends = A.indptr[nb], A.indptr[nb + 1]
+        counts = ends - starts
+        cols = A.indices[np.repeat(starts, counts) + _ranges(counts)]
+        return np.bincount(cols, weights=np.repeat(self.dF_[nb], counts), minlength=n)
 
     def _derive_factors(self) -> None:
         self.weights_ = dict(zip(COMPONENTS, (float(x) for x in self._w)))
@@ -488,19 +501,13 @@ class Matchmaker(BaseEstimator):
             raise UnknownEntityError(f"unknown firm id {firm_id!r}") from err
 
     def _firm_row_scores(self, i: int, *, exclude_existing: bool,
-                         candidates: NDArray[np.bool_] | None) -> NDArray[np.float32]:
-        row = self.K_ @ self.Q_[i]
+                         candidates: NDArray[np.bool_] | None,
+                         partners: NDArray[np.float64] | None = None) -> NDArray[np.float32]:
+        row = _batch.matvec(self.K_, self.Q_[i], use_numba=self.use_numba)
         w_p = self._w[PARTNERS]
-        A = self.A_
-        nb = A.indices[A.indptr[i]:A.indptr[i + 1]]
-        if w_p > 0 and nb.size:
-            # Σ_f A_if A_fj / deg(f): the partners' partners, straight from the CSR arrays
-            starts, ends = A.indptr[nb], A.indptr[nb + 1]
-            counts = ends - starts
-            cols = A.indices[np.repeat(starts, counts) + _ranges(counts)]
-            vals = np.repeat(self.dF_[nb], counts)
-            corr = np.bincount(cols, weights=vals, minlength=row.size).astype(np.float32)
-            row += np.float32(w_p) * corr
+        if w_p > 0:
+            corr = self._partners_row(i) if partners is None else partners
+            row += (np.float32(w_p) * corr).astype(np.float32)
         row[i] = -np.inf
         if exclude_existing:
             row[self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]] = -np.inf
@@ -514,8 +521,10 @@ class Matchmaker(BaseEstimator):
         s = (np.float32(self._wi[0]) * (self.X_[rows] @ self.Xi_.T)
              + np.float32(self._wi[1]) * self.inst_prox_[rows]).astype(np.float32)
         if exclude_existing and s.size:
-            linked = self.inst_links_[rows].toarray() > 0
-            s[linked] = -np.inf
+            L = self.inst_links_
+            counts = L.indptr[rows + 1] - L.indptr[rows]
+            cols = L.indices[np.repeat(L.indptr[rows], counts) + _ranges(counts)]
+            s[np.repeat(np.arange(rows.size), counts), cols] = -np.inf
         return s
 
     def _check_kinds(self, kinds: Iterable[str]) -> tuple[str, ...]:
@@ -547,11 +556,13 @@ class Matchmaker(BaseEstimator):
 
     # ------------------------------------------------------------------ explain
     def _firm_recommendation(self, i: int, j: int, score: float | None = None, *,
-                             comps: NDArray[np.float64] | None = None) -> Recommendation:
+                             comps: NDArray[np.float64] | None = None,
+                             a: Any = None) -> Recommendation:
         if comps is None:
             comps = self._pair_components(np.array([i]), np.array([j]))[0]
         contrib = {name: float(w * c) for name, w, c in zip(COMPONENTS, self._w, comps)}
-        a, b = self.table_.view(i), self.table_.view(j)
+        a = self.table_.view(i) if a is None else a
+        b = self.table_.view(j)
         common: list[str] = []
         if comps[PARTNERS] > 0:  # there are common partners to name
             ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
@@ -568,12 +579,12 @@ class Matchmaker(BaseEstimator):
         )
 
     def _institute_recommendation(
-        self, i: int, u: int, score: float | None = None
+        self, i: int, u: int, score: float | None = None, *, firm: Any = None
     ) -> Recommendation:
         sim = float(self.X_[i].astype(float) @ self.Xi_[u].astype(float))
         prox = float(self.inst_prox_[i, u])
         contrib = {"similarity": self._wi[0] * sim, "proximity": self._wi[1] * prox}
-        firm = self.table_.view(i)
+        firm = self.table_.view(i) if firm is None else firm
         inst = self.institutes_[self.inst_ids_[u]]
         linked = [p for p in (q.program_id for q in firm.participations)
                   if p in self.programs_ and inst.id in self.programs_[p].operators]
@@ -660,8 +671,10 @@ class Matchmaker(BaseEstimator):
         kinds = self._check_kinds(kinds)
         cand = self._candidate_mask(candidates)
         pool: list[tuple[float, int, str, int]] = []
+        partners = self._partners_row(i)
         if "firm" in kinds:
-            row = self._firm_row_scores(i, exclude_existing=exclude_existing, candidates=cand)
+            row = self._firm_row_scores(i, exclude_existing=exclude_existing, candidates=cand,
+                                        partners=partners)
             idx, val = _batch.select_topk(row[None, :], k, id_rank=self.id_rank_,
                                           cand=None, use_numba=self.use_numba)
             pool += [(float(v), 0, str(self.firm_ids_[j]), int(j))
@@ -672,14 +685,16 @@ class Matchmaker(BaseEstimator):
         pool.sort(key=lambda t: (-t[0], t[1], t[2]))
         pool = pool[:k]
         firm_js = np.array([j for _, kind, _, j in pool if kind == 0], dtype=np.intp)
-        comps = iter(self._pair_components(np.full(firm_js.size, i), firm_js)) \
+        comps = iter(self._pair_components(np.full(firm_js.size, i), firm_js,
+                                           partners=partners[firm_js])) \
             if firm_js.size else iter(())
+        a = self.table_.view(i).snapshot()
         out = []
         for score, kind, _, j in pool:
             if kind == 0:
-                out.append(self._firm_recommendation(i, j, score, comps=next(comps)))
+                out.append(self._firm_recommendation(i, j, score, comps=next(comps), a=a))
             else:
-                out.append(self._institute_recommendation(i, j, score))
+                out.append(self._institute_recommendation(i, j, score, firm=a))
         return out
 
     # ------------------------------------------------------------------ programs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -740,6 +741,12 @@ class FirmView:
     def firm(self) -> Firm:
         """The full, validated :class:`~rootmatch.Firm`."""
         return self._t.row(self._i)
+
+    def snapshot(self) -> SimpleNamespace:
+        """Every field read once, for code that reads them many times."""
+        names = ("id", "name", "employees", "is_small", "district", "technologies", "needs",
+                 "topics", "materials", "certified", "cluster", "memberships", "participations")
+        return SimpleNamespace(**{n: getattr(self, n) for n in names})
 
 
 def _take_ragged(
