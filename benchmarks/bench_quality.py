@@ -61,8 +61,13 @@ def run(n: int, *, queries: int, seed: int, k: int = 10, program_k: int = 5
     return res, stages
 
 
+def _pm(res: ev.Comparison, method: str, split: str, metric: str, k: int) -> str:
+    r = res.record(method, split, metric, k=k)
+    return f"{r.value:.4f} ± {r.stderr:.4f}"
+
+
 def bars(res: ev.Comparison, *, k: int = 10, program_k: int = 5) -> list[tuple[str, bool, str]]:
-    """The project's quality bars: (description, holds, the numbers)."""
+    """The project's quality bars: (description, holds, the numbers ± standard errors)."""
     out = []
     for split in ("warm", "cold"):
         for metric in ("ndcg", "recall"):
@@ -71,27 +76,33 @@ def bars(res: ev.Comparison, *, k: int = 10, program_k: int = 5) -> list[tuple[s
             best = max(losers, key=lambda b: losers[b])
             out.append((f"{split}: hybrid beats every single-signal baseline on {metric}@{k}",
                         all(h > v for v in losers.values()),
-                        f"hybrid {h:.4f}, best baseline {best} {losers[best]:.4f}"))
+                        (f"hybrid {_pm(res, 'hybrid', split, metric, k)}, best baseline {best} "
+                        f"{_pm(res, best, split, metric, k)}")))
     for split, share in (("warm", 0.7), ("cold", 0.5)):
         h = res.value("hybrid", split, "ndcg", k=k)
         o = res.value("oracle", split, "ndcg", k=k)
         ratio = h / o if o > 0 else float("nan")
         text = f"{split}: hybrid reaches >= {share:.0%} of the oracle's ndcg@{k} (observed)"
-        out.append((text, ratio >= share, f"hybrid {h:.4f} / oracle {o:.4f} = {ratio:.1%}"))
+        out.append((text, ratio >= share, (f"hybrid {_pm(res, 'hybrid', split, 'ndcg', k)} / "
+                    f"oracle {_pm(res, 'oracle', split, 'ndcg', k)} = {ratio:.1%}")))
     for split in ("warm", "cold"):
         r, c, o = (res.value(m, split, "ndcg", k=k) for m in ("random", "content", "oracle"))
         out.append((f"{split}: random < content < oracle on ndcg@{k}", r < c < o,
-                    f"{r:.4f} < {c:.4f} < {o:.4f}"))
+                    " < ".join(_pm(res, m, split, "ndcg", k)
+                               for m in ("random", "content", "oracle"))))
     h = res.value("hybrid", "program", "ndcg", k=program_k)
     p = res.value("popularity", "program", "ndcg", k=program_k)
     out.append((f"program: hybrid beats popularity on ndcg@{program_k}", h > p,
-                f"hybrid {h:.4f}, popularity {p:.4f}"))
+                (f"hybrid {_pm(res, 'hybrid', 'program', 'ndcg', program_k)}, popularity "
+                f"{_pm(res, 'popularity', 'program', 'ndcg', program_k)}")))
     return out
 
 
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0], firms=None)  # type: ignore[arg-type]
     parser.add_argument("--queries", type=int, default=500, help="query firms per split")
+    parser.add_argument("--stderr", action="store_true",
+                        help="print each mean with its standard error in the tables")
     args = parser.parse_args()
     sizes = [args.firms] if args.firms else [5_000, 50_000]
     rows: list[dict[str, Any]] = []
@@ -100,12 +111,12 @@ def main() -> None:
         res, stages = run(n, queries=args.queries, seed=args.seed)
         total = time.perf_counter() - t0
         print(f"## {n:,} firms (seed {args.seed}, {args.queries} query firms per split)\n")
-        print(res.to_markdown())
+        print(res.to_markdown(stderr=args.stderr))
         print("| method | split | fit s | recommend s |\n|---|---|---:|---:|")
         for (method, split), (fit_s, rec_s) in res.seconds.items():
             print(f"| {method} | {split} | {fit_s:.2f} | {rec_s:.2f} |")
         print()
-        print("Bars:")
+        print("Bars (mean ± standard error over the query firms):")
         for text, ok, numbers in bars(res):
             print(f"- [{'x' if ok else ' '}] {text}: {numbers}")
         print(f"\ntotal {total:.1f} s (generate {stages['generate']:.1f} s, splits "

@@ -536,7 +536,11 @@ def oracle_relevance(split: Split, truth: Any, *, top: int = 10) -> tuple[frozen
 # ---------------------------------------------------------------------------- comparison
 @frozen(kw_only=True)
 class Record:
-    """One measured figure: ``{"method", "split", "relevance", "metric", "k", "value"}``."""
+    """One measured figure: ``{"method", "split", "relevance", "metric", "k", "value"}``.
+
+    ``stderr`` is the standard error of the mean over the scored queries (NaN for coverage
+    and diversity); it is not part of :meth:`to_dict`.
+    """
 
     method: str
     split: str
@@ -544,6 +548,7 @@ class Record:
     metric: str
     k: int
     value: float
+    stderr: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN becomes ``None``)."""
@@ -573,9 +578,9 @@ class Comparison:
     def __len__(self) -> int:
         return len(self.records)
 
-    def value(self, method: str, split: str, metric: str, *, relevance: str = "observed",
-              k: int | None = None) -> float:
-        """The value of one figure.
+    def record(self, method: str, split: str, metric: str, *, relevance: str = "observed",
+               k: int | None = None) -> Record:
+        """One record.
 
         Raises
         ------
@@ -585,16 +590,22 @@ class Comparison:
         for r in self.records:
             if (r.method, r.split, r.metric, r.relevance) == (method, split, metric, relevance) \
                     and (k is None or r.k == k):
-                return r.value
+                return r
         raise KeyError(f"no record for method={method!r} split={split!r} metric={metric!r} "
                        f"relevance={relevance!r} k={k!r}")
+
+    def value(self, method: str, split: str, metric: str, *, relevance: str = "observed",
+              k: int | None = None) -> float:
+        """The value of one figure (see :meth:`record`)."""
+        return self.record(method, split, metric, relevance=relevance, k=k).value
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Every record as a JSON-able dict."""
         return [r.to_dict() for r in self.records]
 
-    def to_markdown(self, *, digits: int = 4) -> str:
-        """One markdown table per (split, relevance): methods × metrics@k."""
+    def to_markdown(self, *, digits: int = 4, stderr: bool = False) -> str:
+        """One markdown table per (split, relevance): methods × metrics@k (with ``stderr``,
+        each mean is followed by ``± its standard error`` where there is one)."""
         out: list[str] = []
         groups: dict[tuple[str, str], list[Record]] = {}
         for r in self.records:
@@ -603,7 +614,7 @@ class Comparison:
             methods = list(dict.fromkeys(r.method for r in recs))
             cols = list(dict.fromkeys((r.metric, r.k) for r in recs))
             cols.sort(key=lambda c: (METRICS.index(c[0]) if c[0] in METRICS else 99, c[1]))
-            cell = {(r.method, r.metric, r.k): r.value for r in recs}
+            cell = {(r.method, r.metric, r.k): r for r in recs}
             nq = self.queries.get(split)
             head = f"### {split} split, {relevance} relevance"
             out.append(head + (f" ({nq} queries)" if nq is not None else ""))
@@ -611,27 +622,49 @@ class Comparison:
             out.append("| method | " + " | ".join(f"{m}@{k}" for m, k in cols) + " |")
             out.append("|---|" + "---:|" * len(cols))
             for meth in methods:
-                vals = [cell.get((meth, m, k)) for m, k in cols]
-                txt = ["" if v is None else ("nan" if np.isnan(v) else f"{v:.{digits}f}")
-                       for v in vals]
+                txt = [_cell(cell.get((meth, m, k)), digits, stderr) for m, k in cols]
                 out.append(f"| {meth} | " + " | ".join(txt) + " |")
             out.append("")
         return "\n".join(out).rstrip() + "\n"
 
 
+def _cell(r: Record | None, digits: int, stderr: bool) -> str:
+    if r is None:
+        return ""
+    if np.isnan(r.value):
+        return "nan"
+    out = f"{r.value:.{digits}f}"
+    if stderr and not np.isnan(r.stderr):
+        out += f" ± {r.stderr:.{digits}f}"
+    return out
+
+
+def _mean_se(values: NDArray[np.float64]) -> tuple[float, float]:
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    se = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+    return float(v.mean()), se
+
+
 def _relevance_records(method: str, split: Split, relevance: str, ids: NDArray[np.str_],
                        relevant: Sequence[frozenset[str]], k: int, is_small: NDArray[np.bool_]
                        ) -> list[Record]:
-    vals = {
-        "ndcg": ndcg_at_k(ids, relevant, k),
-        "recall": recall_at_k(ids, relevant, k),
-        "precision": precision_at_k(ids, relevant, k),
-        "map": map_at_k(ids, relevant, k),
-        "hit_rate": hit_rate_at_k(ids, relevant, k),
-        "small_firm_coverage": small_firm_coverage(ids, relevant, is_small, k),
+    hits = hit_rate_at_k(ids, relevant, k, average=False)
+    per_query = {
+        "ndcg": ndcg_at_k(ids, relevant, k, average=False),
+        "recall": recall_at_k(ids, relevant, k, average=False),
+        "precision": precision_at_k(ids, relevant, k, average=False),
+        "map": map_at_k(ids, relevant, k, average=False),
+        "hit_rate": hits,
+        "small_firm_coverage": hits[is_small],  # as small_firm_coverage() computes it
     }
-    return [Record(method=method, split=split.kind, relevance=relevance, metric=m, k=k,
-                   value=float(v)) for m, v in vals.items()]
+    out = []
+    for m, v in per_query.items():
+        mean, se = _mean_se(v)
+        out.append(Record(method=method, split=split.kind, relevance=relevance, metric=m, k=k,
+                          value=mean, stderr=se))
+    return out
 
 
 def compare(

@@ -461,3 +461,29 @@ def test_hybrid_beats_random_on_held_out_links(population) -> None:
                       "random": ev.RandomRecommender(random_state=0)}, [s])
     hybrid, random = res.value("hybrid", "warm", "ndcg"), res.value("random", "warm", "ndcg")
     assert hybrid > max(2 * random, random + 0.01)
+
+
+def test_compare_values_are_the_metric_functions(population) -> None:
+    s = ev.warm_split(population, n_queries=60, seed=4)
+    rec = ev.ContentRecommender()
+    res = ev.compare({"content": rec}, [s], truth=population.truth)
+    ids, _ = rec.recommend(s.queries, 10)  # fitted on the split by compare
+    small = s.network.firms.is_small[s.network.firms.positions(s.queries)]
+    for metric, fn in (("ndcg", ev.ndcg_at_k), ("recall", ev.recall_at_k),
+                       ("precision", ev.precision_at_k), ("map", ev.map_at_k),
+                       ("hit_rate", ev.hit_rate_at_k)):
+        r = res.record("content", "warm", metric)
+        assert r.value == pytest.approx(fn(ids, s.relevant, 10))
+        per = fn(ids, s.relevant, 10, average=False)
+        assert r.stderr == pytest.approx(per.std(ddof=1) / np.sqrt(per.size))
+    assert res.value("content", "warm", "small_firm_coverage") == pytest.approx(
+        ev.small_firm_coverage(ids, s.relevant, small, 10))
+    assert res.value("content", "warm", "diversity") == pytest.approx(
+        ev.diversity(ids, s.queries, s.network.firms))
+    assert res.value("content", "warm", "coverage") == pytest.approx(
+        ev.catalog_coverage(ids, s.network.firm_ids()))
+    oracle_rel = ev.oracle_relevance(s, population.truth)
+    assert res.value("content", "warm", "ndcg", relevance="oracle") == pytest.approx(
+        ev.ndcg_at_k(ids, oracle_rel, 10))
+    assert "±" in res.to_markdown(stderr=True)
+    assert "±" not in res.to_markdown()
