@@ -38,10 +38,12 @@ from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_re
 from ._scoring import (
     COMPONENTS,
     PARTNERS,
+    affinity,
     augmented_factors,
     pair_components,
     pair_factors,
     partner_term_rows,
+    tech_shares,
     tech_vectors,
 )
 from ._validation import check_date, check_rng
@@ -53,8 +55,8 @@ __all__ = ["DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 
 #: Weights used when the network has too few observed links to learn from.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "similarity": 1.0, "geography": 1.0, "complementarity": 0.5, "affiliation": 5.0,
-    "partners": 2.0, "popularity": 0.05,
+    "similarity": 1.0, "geography": 0.2, "technology": 0.2, "complementarity": 0.5,
+    "affiliation": 5.0, "partners": 2.0, "popularity": 0.05,
 }
 DEFAULT_INSTITUTE_WEIGHTS: dict[str, float] = {"similarity": 1.0, "proximity": 5.0}
 DEFAULT_PROGRAM_WEIGHTS: dict[str, float] = {"fit": 1.0, "peers": 1.0, "popularity": 0.2}
@@ -289,6 +291,7 @@ class Matchmaker(BaseEstimator):
         self._fit_institutes(network, rng)
         self.P_ = sp.csr_matrix(network.participation_matrix(), dtype=np.float64)
         self._derive_views()
+        self.L_geo_, self.L_tech_ = self._affinities(self.A_)
         self._derive_programs()
 
         # blend weights
@@ -320,16 +323,29 @@ class Matchmaker(BaseEstimator):
 
     def _derive_views(self) -> None:
         self._pf = None  # pair factors, built on first use
-        self.geo_ = np.zeros(self.X_.shape[1], bool)
-        self.geo_[self.vectorizer_.block_slices_["geography"]] = True
+        table = self.table_
+        key = table.district.astype(np.int64) * (len(table.cluster_vocab) + 1) + table.cluster
+        self.unit_vocab_, self.unit_ = np.unique(key, return_inverse=True)
+        self.unit_ = self.unit_.ravel()
+        self.S_ = tech_shares(self.tech_bool_)
         self.logdeg_ = np.log1p(np.asarray(self.A_.sum(axis=1)).ravel())
 
+    def _affinities(self, A: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Learned location × location and technology × technology affinities from ``A``."""
+        n = len(self.firm_ids_)
+        U = sp.csr_matrix((np.ones(n), (np.arange(n), self.unit_)),
+                          shape=(n, len(self.unit_vocab_)))
+        return affinity(U, A), affinity(self.S_, A)
+
     def _factors(self, *, A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
-                 logdeg: NDArray[np.float64] | None = None) -> Any:
+                 logdeg: NDArray[np.float64] | None = None,
+                 L_geo: NDArray[np.float64] | None = None,
+                 L_tech: NDArray[np.float64] | None = None) -> Any:
         return pair_factors(
-            X=self.X_, geo=self.geo_, T=self.T_, C=self.C_, B=self.B_, bw=self.bw_,
-            A=self.A_ if A is None else A, dF=self.dF_ if dF is None else dF,
-            logdeg=self.logdeg_ if logdeg is None else logdeg)
+            X=self.X_, unit=self.unit_, L_geo=self.L_geo_ if L_geo is None else L_geo,
+            S=self.S_, L_tech=self.L_tech_ if L_tech is None else L_tech, T=self.T_, C=self.C_,
+            B=self.B_, bw=self.bw_, A=self.A_ if A is None else A,
+            dF=self.dF_ if dF is None else dF, logdeg=self.logdeg_ if logdeg is None else logdeg)
 
     def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp], *,
                          partners: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
@@ -353,8 +369,8 @@ class Matchmaker(BaseEstimator):
         self.weights_ = dict(zip(COMPONENTS, (float(x) for x in self._w)))
         self.institute_weights_ = dict(zip(INSTITUTE_COMPONENTS, (float(x) for x in self._wi)))
         self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in self._wp)))
-        self.Q_, self.K_ = augmented_factors(self.X_, self.geo_, self.T_, self.C_, self.B_,
-                                             self.bw_, self.logdeg_, self._w)
+        self._pf = self._factors()
+        self.Q_, self.K_ = augmented_factors(self._pf, self._w)
         self.score_width_ = int(self.Q_.shape[1])
 
     def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
@@ -435,7 +451,9 @@ class Matchmaker(BaseEstimator):
         keep = (ni != nj) & (np.asarray(self.A_[ni, nj]).ravel() == 0)
         ni, nj = ni[keep], nj[keep]
         logdeg_train = np.log1p(np.asarray(A_train.sum(axis=1)).ravel())
-        factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train)
+        L_geo, L_tech = self._affinities(A_train)
+        factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train, L_geo=L_geo,
+                                L_tech=L_tech)
         X = pair_components(factors, np.concatenate([hi, ni]), np.concatenate([hj, nj]))
         y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
         return _learn_blend(X, y, fallback, seed)
@@ -952,8 +970,7 @@ class Matchmaker(BaseEstimator):
         arrays: dict[str, np.ndarray] = {}
         for name in _TABLE_ARRAYS:
             arrays[f"table.{name}"] = np.asarray(getattr(self.table_, name))
-        for name in ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
-                     "_w", "_wi", "_wp"):
+        for name in _MODEL_ARRAYS:
             arrays[name] = np.asarray(getattr(self, name))
         for name in ("B_", "A_", "inst_links_", "P_"):
             m = sp.csr_matrix(getattr(self, name))
@@ -1004,8 +1021,7 @@ class Matchmaker(BaseEstimator):
             mm.programs_ = {p.id: p for p in programs}
             mm.has_hub_ = bool(meta["has_hub"])
             mm.B_cols_ = tuple(meta["B_cols"])
-            for name in ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_",
-                         "sample_cols_", "_w", "_wi", "_wp"):
+            for name in _MODEL_ARRAYS:
                 setattr(mm, name, arrays[name])
             for name in ("B_", "A_", "inst_links_", "P_"):
                 setattr(mm, name, sp.csr_matrix(
@@ -1052,6 +1068,8 @@ def _slice_by_column(entries: tuple, c0: int, c1: int) -> tuple:  # type: ignore
     return r[lo:hi], c[lo:hi], v[lo:hi]
 
 
+_MODEL_ARRAYS = ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
+                 "L_geo_", "L_tech_", "_w", "_wi", "_wp")
 _FORMAT = "rootmatch.Matchmaker"
 _VERSION = 1
 _TABLE_ARRAYS = (

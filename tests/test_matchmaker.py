@@ -194,8 +194,9 @@ def test_same_random_state_same_output(network: rm.SupportNetwork) -> None:
 
 def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
     mm = rm.Matchmaker(weights={"similarity": 1.0}).fit(network)
-    assert mm.weights_ == {"similarity": 1.0, "geography": 0.0, "complementarity": 0.0,
-                           "affiliation": 0.0, "partners": 0.0, "popularity": 0.0}
+    assert mm.weights_ == {"similarity": 1.0, "geography": 0.0, "technology": 0.0,
+                           "complementarity": 0.0, "affiliation": 0.0, "partners": 0.0,
+                           "popularity": 0.0}
     firm = network.small_firms()[0]
     rec = mm.recommend_partners(firm, k=1, kinds=("firm",))[0]
     assert rec.components["similarity"] == pytest.approx(rec.score, abs=1e-5)
@@ -204,8 +205,8 @@ def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
 
 
 def test_learned_weights_are_nonnegative(fitted: rm.Matchmaker) -> None:
-    assert set(fitted.weights_) == {"similarity", "geography", "complementarity", "affiliation",
-                                    "partners", "popularity"}
+    assert set(fitted.weights_) == {"similarity", "geography", "technology", "complementarity",
+                                    "affiliation", "partners", "popularity"}
     assert all(w >= 0 for w in fitted.weights_.values())
     assert sum(fitted.weights_.values()) > 0
     assert fitted.score_width_ == fitted.Q_.shape[1] == fitted.K_.shape[1]
@@ -240,8 +241,9 @@ def test_explain_matches_recommendation(fitted: rm.Matchmaker) -> None:
 
 def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
                                                network: rm.SupportNetwork) -> None:
-    """similarity + geography is the profile cosine; affiliation + partners is networkx's
-    resource allocation index on the whole network; complementarity is tᵀCt."""
+    """similarity is the profile cosine; geography and technology are the learned log-rate
+    ratios; affiliation + partners is networkx's resource allocation index on the whole
+    network; complementarity is tᵀCt; popularity the log degrees."""
     import networkx as nx
 
     rng = np.random.default_rng(0)
@@ -251,19 +253,42 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
     keep = a != b
     a, b = a[keep], b[keep]
     comps = fitted.score_pairs(a, b, components=True)
+    name = {c: k for k, c in enumerate(fitted.weights_)}
     X = fitted.vectorizer_.transform(network.firms).astype(float)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     pa, pb = network.firms.positions(a), network.firms.positions(b)
-    np.testing.assert_allclose(comps[:, 0] + comps[:, 1], (X[pa] * X[pb]).sum(axis=1), atol=1e-6)
+    np.testing.assert_allclose(comps[:, name["similarity"]], (X[pa] * X[pb]).sum(axis=1),
+                               atol=1e-6)
+    # learned affinities, recomputed here from the collaboration counts
+    t = network.firms
+    A = network.collaboration_matrix().toarray()
+    loc = list(zip(t.district.tolist(), t.cluster.tolist()))
+    cats = sorted(set(loc))
+    U = np.array([[float(x == c) for c in cats] for x in loc])
+    M = U.T @ A @ U
+    d = M.sum(axis=1)
+    L = np.log((M + 1) / (np.outer(d, d) / d.sum() + 1))
+    ua = [cats.index(loc[p]) for p in pa]
+    ub = [cats.index(loc[p]) for p in pb]
+    np.testing.assert_allclose(comps[:, name["geography"]], L[ua, ub], atol=1e-9)
+    Sh = t.tech_matrix().astype(float)
+    Sh /= Sh.sum(axis=1, keepdims=True)
+    Mt = Sh.T @ A @ Sh
+    dt_ = Mt.sum(axis=1)
+    Lt = np.log((Mt + 1) / (np.outer(dt_, dt_) / dt_.sum() + 1))
+    np.testing.assert_allclose(comps[:, name["technology"]],
+                               np.einsum("ij,jk,ik->i", Sh[pa], Lt, Sh[pb]), atol=1e-9)
     ra = [p for _, _, p in nx.resource_allocation_index(
         network.graph, [(f"firm:{x}", f"firm:{y}") for x, y in zip(a, b)])]
-    np.testing.assert_allclose(comps[:, 3] + comps[:, 4], ra, atol=1e-12)
+    np.testing.assert_allclose(comps[:, name["affiliation"]] + comps[:, name["partners"]], ra,
+                               atol=1e-12)
     C = rm.taxonomy.complementarity_matrix()
-    T = network.firms.tech_matrix().astype(float)
+    T = t.tech_matrix().astype(float)
     T /= np.sqrt(T.sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(comps[:, 2], np.einsum("ij,jk,ik->i", T[pa], C, T[pb]), atol=1e-9)
-    deg = np.asarray(network.collaboration_matrix().sum(axis=1)).ravel()
-    np.testing.assert_allclose(comps[:, 5], np.log1p(deg[pa]) + np.log1p(deg[pb]))
+    np.testing.assert_allclose(comps[:, name["complementarity"]],
+                               np.einsum("ij,jk,ik->i", T[pa], C, T[pb]), atol=1e-9)
+    deg = A.sum(axis=1)
+    np.testing.assert_allclose(comps[:, name["popularity"]], np.log1p(deg[pa]) + np.log1p(deg[pb]))
     scores = fitted.score_pairs(a, b)
     w = np.array(list(fitted.weights_.values()))
     np.testing.assert_allclose(scores, comps @ w)
