@@ -113,7 +113,10 @@ def _fold_numpy(S, c_off, k, cand, id_rank, thr, out_idx, out_val):  # type: ign
 
 if HAVE_NUMBA:
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    # fast-math without the no-infinity/no-NaN assumptions: scores hold -inf
+    _FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+    @numba.njit(cache=True, nogil=True, fastmath=_FAST)
     def _chunk_max(row, lo, hi):  # pragma: no cover - compiled
         m = row[lo]
         for j in range(lo + 1, hi):
@@ -174,7 +177,7 @@ if HAVE_NUMBA:
 
 if HAVE_NUMBA:
 
-    @numba.njit(cache=True, nogil=True, fastmath=True)
+    @numba.njit(cache=True, nogil=True, fastmath=_FAST)
     def _matvec_kernel(K, q, out):  # pragma: no cover - compiled
         n, d = K.shape
         for i in range(n):

@@ -1,11 +1,14 @@
 """The matchmaking engine: partners and eligible programs for small firms, with reasons.
 
-:class:`Matchmaker` blends three signals into one linear score:
+:class:`Matchmaker` blends three signals into one linear score, as seven raw components:
 
-- **similarity** — cosine of the firms' profile vectors (:class:`rootmatch.FirmVectorizer`);
+- **similarity** — cosine of the firms' profile vectors (:class:`rootmatch.FirmVectorizer`)
+  (``similarity``), and the affinities learned from observed links between locations
+  (``geography``) and between technologies (``technology``);
 - **complementarity** — value-chain adjacency of their technologies (``t_iᵀ C t_j``);
 - **proximity** — resource allocation through shared cooperatives, institutes, programs and
-  the hub (``affiliation``) and through common partner firms (``partners``).
+  the hub (``affiliation``) and through common partner firms (``partners``), and how many
+  partners each already has (``popularity``).
 
 The blend's weights are learned from the observed collaborations (logistic regression of held
 -out links against seeded random non-links, on the raw components) or given. Because the
@@ -168,9 +171,11 @@ class Matchmaker(BaseEstimator):
 
     Parameters
     ----------
-    weights : dict or sequence of 4 floats, optional
-        Blend weights of ``similarity``, ``complementarity``, ``affiliation`` and
-        ``partners``. ``None`` learns them from the network's observed collaborations.
+    weights : dict or sequence of 7 floats, optional
+        Blend weights of the components ``similarity``, ``geography``, ``technology``,
+        ``complementarity``, ``affiliation``, ``partners`` and ``popularity`` (see
+        :mod:`rootmatch._scoring`; a dict may leave some out: they get 0). ``None`` learns
+        them from the network's observed collaborations.
     institute_weights : dict, optional
         Weights of ``similarity`` and ``proximity`` for institutes; ``None`` learns them from
         firm–institute links when there are enough, else uses defaults.
@@ -642,11 +647,11 @@ class Matchmaker(BaseEstimator):
         firm_ids, target_ids : array-like of str, same length
             Firm ids on both sides.
         components : bool, default=False
-            Return the raw components, shape (m, 4) in the order of ``weights_``, instead.
+            Return the raw components, shape (m, 7) in the order of ``weights_``, instead.
 
         Returns
         -------
-        ndarray of shape (m,) or (m, 4)
+        ndarray of shape (m,) or (m, 7)
         """
         check_is_fitted(self, "weights_")
         i = self.table_.positions(firm_ids)
@@ -771,7 +776,8 @@ class Matchmaker(BaseEstimator):
             Required: eligibility depends on the date.
         near_misses : bool, default=False
             Also return up to ``k`` well-fitting programs the firm fails by exactly one rule,
-            after the eligible ones, with ``eligible=False``, ``failed_rule`` and ``remedy``.
+            after the eligible ones, with ``eligible=False``, ``failed_rule`` and ``remedy``
+            (``None`` when nothing within the firm's reach fixes it, e.g. a call that ended).
 
         Returns
         -------
@@ -788,14 +794,8 @@ class Matchmaker(BaseEstimator):
                     for t in [t for t in items if t[3] == 0][:k]]
         if not near_misses:
             return eligible
-        misses = []
-        for t in items:  # best fit first; a near miss fails one rule the firm can fix
-            if len(misses) == k:
-                break
-            if t[3] == 1:
-                rec = self._program_recommendation(i, on, t)
-                if rec.remedy is not None:
-                    misses.append(rec)
+        misses = [self._program_recommendation(i, on, t)
+                  for t in [t for t in items if t[3] == 1][:k]]
         return eligible + misses
 
     # ------------------------------------------------------------------ batch

@@ -140,3 +140,20 @@ def test_merge_is_associative() -> None:
     for got in (left, right):
         np.testing.assert_array_equal(got[0], full[0])
         np.testing.assert_array_equal(got[1], full[1])
+
+
+def test_many_tiles_blocks_and_threads_agree(fitted: rm.Matchmaker,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small shards, small blocks and two threads fold to exactly the default result."""
+    import rootmatch.matchmaker as mmod
+
+    ids, scores = fitted.recommend_all(k=10)
+    monkeypatch.setattr(mmod, "_SHARD_COLS", 37)
+    for use_numba in (None, False):
+        fitted.set_params(block_size=7, n_jobs=2, use_numba=use_numba)
+        try:
+            ids2, scores2 = fitted.recommend_all(k=10)
+        finally:
+            fitted.set_params(block_size=None, n_jobs=None, use_numba=None)
+        np.testing.assert_array_equal(ids2, ids)
+        np.testing.assert_allclose(scores2, scores, atol=1e-6)
