@@ -47,7 +47,12 @@ def run(n: int, *, queries: int, seed: int, k: int = 10, program_k: int = 5
         ev.program_split(pop, n_queries=queries, seed=seed),
     ]
     stages["splits"] = time.perf_counter() - t0
-    recommenders: dict[str, Any] = {"hybrid": rm.Matchmaker(random_state=seed)}
+    n_components = len(rm.matchmaker.COMPONENTS)
+    recommenders: dict[str, Any] = {
+        "hybrid": rm.Matchmaker(random_state=seed),
+        # the same engine with every raw component weighted 1: what learning the blend buys
+        "hybrid_equal_weights": rm.Matchmaker(weights=[1.0] * n_components, random_state=seed),
+    }
     recommenders.update(ev.baselines(pop.truth, random_state=seed))
     programs = {
         "hybrid": ev.HybridProgramRanker(rm.Matchmaker(random_state=seed)),
@@ -90,6 +95,12 @@ def bars(res: ev.Comparison, *, k: int = 10, program_k: int = 5) -> list[tuple[s
         out.append((f"{split}: random < content < oracle on ndcg@{k}", r < c < o,
                     " < ".join(_pm(res, m, split, "ndcg", k)
                                for m in ("random", "content", "oracle"))))
+    for split in ("warm", "cold"):
+        h = res.value("hybrid", split, "ndcg", k=k)
+        e = res.value("hybrid_equal_weights", split, "ndcg", k=k)
+        out.append((f"{split}: the learned blend beats equal weights on ndcg@{k}", h > e,
+                    (f"learned {_pm(res, 'hybrid', split, 'ndcg', k)}, equal "
+                     f"{_pm(res, 'hybrid_equal_weights', split, 'ndcg', k)}")))
     h = res.value("hybrid", "program", "ndcg", k=program_k)
     p = res.value("popularity", "program", "ndcg", k=program_k)
     out.append((f"program: hybrid beats popularity on ndcg@{program_k}", h > p,

@@ -54,7 +54,7 @@ from .exceptions import UnknownEntityError, ValidationError
 from .rules import Reason, outcomes_for_row, rule_masks
 from .taxonomy import complementarity_matrix
 
-__all__ = ["DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
+__all__ = ["COMPONENTS", "DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 
 #: Weights used when the network has too few observed links to learn from.
 DEFAULT_WEIGHTS: dict[str, float] = {

@@ -390,7 +390,7 @@ def test_content_and_complementarity_match_the_engine_components(population) -> 
     mm = rm.Matchmaker(random_state=0).fit(net)
     names = list(mm.weights_)  # the order of score_pairs' components
     firm = str(net.firm_ids()[0])
-    for cls, parts in ((ev.ContentRecommender, ("similarity", "geography")),
+    for cls, parts in ((ev.ContentRecommender, ("similarity",)),
                        (ev.ComplementarityRecommender, ("complementarity",))):
         ids, scores = cls().fit(net).recommend([firm], 5)
         comps = mm.score_pairs([firm] * 5, ids[0], components=True)
