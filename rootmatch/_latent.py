@@ -9,10 +9,10 @@ the rest of a district), ``D`` districts (``len(District)``), ``G`` latent commu
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
-import attrs
 from attrs import frozen
 from numpy.typing import NDArray
 
@@ -172,25 +172,24 @@ def _draw_in_blocks(cum: Array, start: Array, stop: Array, u: Array) -> Array:
 class LatentModel:
     """Everything the link sampler and the oracle need, as arrays (see the synth docstring).
 
-    Per firm (row order of the population): ``tech`` true technology masks, ``district``,
-    ``unit``, ``community``, ``activity``, ``need`` and ``capability`` (n, K). The pair law:
-    ``unit_weight`` (W, U × U), ``transitions`` (P: identity for peers, the value chain),
-    ``far`` (the technology kernels' factor between districts), ``pair_weights`` (w, one per
-    kernel: community, geography, peers, value chain, global), ``rate`` (R) and ``accept``.
-    Institutes: ``inst_*`` arrays, one row per institute of ``inst_ids``.
+    Per firm (row order of the population): ``tech`` true technology masks, ``unit``,
+    ``community``, ``activity``, ``need`` and ``capability`` (n, K). The pair law
+    ``Λ = R a_i a_j Φ_tech Φ_geo f (1 + boost·[same community])``: ``tech_affinity`` (Q,
+    14 × 14), ``geo_affinity`` (Φ_geo between units, U × U, at most 1), ``community_boost``,
+    ``accept`` (f's coefficients) and ``rate`` (R). Institutes: ``inst_*`` arrays, one row per
+    institute of ``inst_ids``.
     """
 
     tech: Array
-    district: Array
     unit: Array
     community: Array
     activity: Array
     need: Array
     capability: Array
-    unit_weight: Array
-    transitions: Array  # (2, 14, 14): peers (identity), value-chain partners
-    far: float
-    pair_weights: Array  # community, geography, peers, value chain, global
+    tech_affinity: Array
+    tech_power: float  # a firm's weight on each of its k technologies is k ** -tech_power
+    geo_affinity: Array
+    community_boost: float
     rate: float
     accept: tuple[float, float, float]  # intercept, need fit, capability fit
     inst_ids: tuple[str, ...]
@@ -206,57 +205,40 @@ class LatentModel:
     def n(self) -> int:
         return int(self.tech.shape[0])
 
-    def tech_matrix(self, rows: Array) -> Array:
-        """True multi-hot technologies of ``rows`` as float, (len(rows), 14)."""
-        return ((self.tech[rows, None].astype(np.int64) >> np.arange(N_TECH)) & 1).astype(float)
-
     def tech_share(self, rows: Array) -> Array:
-        """True technologies of ``rows`` divided by their number, (len(rows), 14)."""
-        Ti = self.tech_matrix(rows)
-        return Ti / np.maximum(Ti.sum(axis=1, keepdims=True), 1)
+        """True technologies of ``rows``, each weighted ``|T_i| ** -tech_power``,
+        (len(rows), 14)."""
+        Ti = ((self.tech[rows, None].astype(np.int64) >> np.arange(N_TECH)) & 1).astype(float)
+        return Ti * np.maximum(Ti.sum(axis=1, keepdims=True), 1) ** -self.tech_power
 
 
-def kernels(model: LatentModel, rows: Array, cols: Array) -> Array:
-    """``Σ_b w_b (k_b(i, j) + k_b(j, i))`` for ``rows`` × ``cols``: the symmetrised affinity.
-
-    - community: ``k = [g_i = g_j]``;
-    - geography: ``k = W[u_i, u_j]``;
-    - peers / value chain: ``k = Σ_{t ∈ T_i} Σ_{t' ∈ T_j} P[t, t'] / |T_i|``, times 1 in the
-      same district and ``far`` elsewhere;
-    - global: ``k = 1``.
-    """
-    m = model
-    w_com, w_geo, w_peer, w_vc, w_glob = m.pair_weights
-    gi, gj = m.community[rows], m.community[cols]
-    S = np.where(gi[:, None] == gj[None, :], 2.0 * w_com, 0.0)
-    ui, uj = m.unit[rows], m.unit[cols]
-    S += w_geo * (m.unit_weight[ui[:, None], uj[None, :]] + m.unit_weight[uj[None, :], ui[:, None]])
-    Ti, Tj = m.tech_matrix(rows), m.tech_matrix(cols)
-    Si, Sj = m.tech_share(rows), m.tech_share(cols)
-    tk = np.zeros_like(S)
-    for which, weight in ((0, w_peer), (1, w_vc)):
-        if weight:
-            P = m.transitions[which]
-            tk += weight * ((Si @ P) @ Tj.T + Ti @ (Sj @ P).T)
-    same_d = m.district[rows][:, None] == m.district[cols][None, :]
-    S += tk * np.where(same_d, 1.0, m.far)
-    S += 2.0 * w_glob
-    return S
+def _fit(m: LatentModel, ni: Array, nj: Array, ci: Array, cj: Array, *, pairwise: bool) -> Array:
+    b0, b_need, b_cap = m.accept
+    if pairwise:
+        fit = np.einsum("ij,ij->i", ni, nj) / K
+        cap = (np.einsum("ij,ij->i", ci, nj) + np.einsum("ij,ij->i", cj, ni)) / (2 * K)
+    else:
+        fit = (ni @ nj.T) / K
+        cap = (ci @ nj.T + ni @ cj.T) / (2 * K)
+    return _sigmoid(b0 + b_need * fit + b_cap * cap)
 
 
 def firm_rates(model: LatentModel, rows: Array, cols: Array) -> Array:
     """Poisson intensity ``Λ(i, j)`` of a link for every ``i`` in ``rows``, ``j`` in ``cols``.
 
-    ``Λ = R a_i a_j f(i, j) S(i, j)`` with ``S`` from :func:`kernels`; ``Λ(i, i) = 0``.
+    ``Λ = R a_i a_j Φ_tech(i, j) Φ_geo(u_i, u_j) f(i, j) (1 + boost·[g_i = g_j])`` with
+    ``Φ_tech = T̃_i Q T̃_jᵀ`` (``T̃`` true technologies, each weighted ``|T| ** -tech_power``);
+    ``Λ(i, i) = 0``.
     Shape (len(rows), len(cols)), float64.
     """
     m = model
-    fit = (m.need[rows] @ m.need[cols].T) / K
-    cap = (m.capability[rows] @ m.need[cols].T + m.need[rows] @ m.capability[cols].T) / (2 * K)
-    b0, b_need, b_cap = m.accept
-    f = _sigmoid(b0 + b_need * fit + b_cap * cap)
-    out = m.rate * m.activity[rows][:, None] * m.activity[cols][None, :] * f * kernels(m, rows,
-                                                                                     cols)
+    tech = (m.tech_share(rows) @ m.tech_affinity) @ m.tech_share(cols).T
+    geo = m.geo_affinity[m.unit[rows][:, None], m.unit[cols][None, :]]
+    f = _fit(m, m.need[rows], m.need[cols], m.capability[rows], m.capability[cols],
+             pairwise=False)
+    same = m.community[rows][:, None] == m.community[cols][None, :]
+    out = (m.rate * m.activity[rows][:, None] * m.activity[cols][None, :] * tech * geo * f
+           * np.where(same, 1.0 + m.community_boost, 1.0))
     out[rows[:, None] == cols[None, :]] = 0.0
     return out
 
@@ -269,8 +251,7 @@ def institute_logits(model: LatentModel, rows: Array, inst: Array) -> Array:
     """
     m = model
     c0, b_exp, b_fit, b_near, scale = m.inst_params
-    Ti = m.tech_matrix(rows)
-    E = (Ti @ m.inst_expertise[inst].T) / np.maximum(Ti.sum(axis=1, keepdims=True), 1)
+    E = m.tech_share(rows) @ m.inst_expertise[inst].T
     fit = m.need[rows] @ m.inst_profile[inst].T
     near = np.exp(-m.inst_distance[m.unit[rows]][:, inst] / scale)
     q = (c0 + m.inst_offset[inst][None, :] + b_exp * E + b_fit * fit + b_near * near
@@ -283,211 +264,141 @@ def _cum(weights: Array) -> Array:
     return np.concatenate([[0.0], np.cumsum(weights)])
 
 
-def _draw_around(cum: Array, start: Array, stop: Array, hole_lo: Array, hole_hi: Array,
-                 u: Array) -> Array:
-    """Positions in ``[start, stop)`` but outside ``[hole_lo, hole_hi)``, proportional to the
-    weights whose running sum is ``cum``."""
-    before = cum[hole_lo] - cum[start]
-    after = cum[stop] - cum[hole_hi]
-    x = u * (before + after)
-    target = np.where(x < before, cum[start] + x, cum[hole_hi] + (x - before))
-    pos = np.searchsorted(cum, target, side="right") - 1
-    pos = np.where(x < before, np.clip(pos, start, hole_lo - 1), np.clip(pos, hole_hi, stop - 1))
-    return pos
+def _choose(weights: Array, u: Array) -> Array:
+    """A column of each row of ``weights`` (rows not all zero), proportional to the weights."""
+    cdf = np.cumsum(weights, axis=1)
+    return np.minimum((cdf < (u * cdf[:, -1])[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
 class _Proposer:
-    """Vectorised draws from the kernels: per-firm kernel masses, then a partner in
-    proportion to ``k_b(i, j) a_j`` (blocks sorted once)."""
+    """Exact proposals from the two streams of the pair law.
+
+    *Base*: firm ``i`` proposes to ``j`` with intensity ``(R/2) a_i a_j Φ_tech Φ_geo``:
+    a technology ``t'`` in proportion to ``(T̃_i Q)[t'] G[t', u_i]`` with
+    ``G = B Φ_geoᵀ`` and ``B[t', u]`` the activity of ``t'`` in unit ``u`` (each firm's weight
+    split over its technologies), then a unit ``u ∝ B[t', u] Φ_geo[u_i, u]``, then a firm of
+    ``(t', u)`` in proportion to its weight. *Community*: intensity
+    ``(R/2) boost·max(Q) a_i a_j`` within ``g_i``, thinned by ``Φ_tech Φ_geo / max(Q)``.
+    Both are then accepted with probability ``f``.
+    """
 
     def __init__(self, m: LatentModel) -> None:
         self.m = m
         a = m.activity
-        n_units = m.unit_weight.shape[0]
-        self.cum_all = _cum(a)
+        n_units = m.geo_affinity.shape[0]
+        share = m.tech_share(np.arange(m.n))
+        firm_e, tech_e = np.nonzero(share)
+        weight_e = a[firm_e] * share[firm_e, tech_e]
+        key = tech_e * n_units + m.unit[firm_e].astype(np.int64)
+        order = np.lexsort((firm_e, key))
+        self.firm_e = firm_e[order]
+        self.start_e = _blocks(key[order], N_TECH * n_units)
+        self.cum_e = _cum(weight_e[order])
+        self.B = np.bincount(key, weights=weight_e, minlength=N_TECH * n_units).reshape(
+            N_TECH, n_units)
+        self.G = self.B @ m.geo_affinity.T  # (14, U): G[t', u] = Σ_u' B[t', u'] Φ[u, u']
+        self.qmax = float(m.tech_affinity.max()) if m.tech_affinity.size else 0.0
         self.order_g = np.argsort(m.community, kind="stable")
         n_g = int(m.community.max()) + 1 if m.n else 0
         self.start_g = _blocks(m.community, n_g)
         self.cum_g = _cum(a[self.order_g])
         mass_g = np.bincount(m.community, weights=a, minlength=n_g)
-        self.order_u = np.argsort(m.unit, kind="stable")
-        self.start_u = _blocks(m.unit, n_units)
-        self.cum_u = _cum(a[self.order_u])
-        mass_u = np.bincount(m.unit, weights=a, minlength=n_units)
-        geo = m.unit_weight * mass_u[None, :]
-        self.geo_cdf = _cdf_rows(geo)
-        # technology blocks: (firm, technology) entries sorted by (technology, district)
-        bits = (m.tech[:, None].astype(np.int64) >> np.arange(N_TECH)) & 1
-        firm_e, tech_e = np.nonzero(bits)
-        key = tech_e * N_DISTRICT + m.district[firm_e].astype(np.int64)
-        order = np.lexsort((firm_e, key))
-        self.firm_e = firm_e[order]
-        self.start_e = _blocks(key[order], N_TECH * N_DISTRICT)
-        self.cum_e = _cum(a[self.firm_e])
-        A_td = np.bincount(key, weights=a[firm_e], minlength=N_TECH * N_DISTRICT).reshape(
-            N_TECH, N_DISTRICT)
-        A_t = A_td.sum(axis=1, keepdims=True)
-        self.local = A_td
-        self.reach = A_td + m.far * (A_t - A_td)  # L[t', d]: mass of t' seen from district d
-        # per-firm kernel masses Σ_j k_b(i, j) a_j (self included; self-proposals vanish)
-        share = m.tech_share(np.arange(m.n))
-        self.tech_mass = []
-        for which in (0, 1):
-            Mt = m.transitions[which] @ self.reach  # (14, D): mass reached from t in d
-            self.tech_mass.append(Mt)
-        masses = np.zeros((m.n, 5))
-        masses[:, 0] = mass_g[m.community]
-        masses[:, 1] = (geo.sum(axis=1))[m.unit]
-        for which in (0, 1):
-            masses[:, 2 + which] = (share * self.tech_mass[which][:, m.district].T).sum(axis=1)
-        masses[:, 4] = a.sum()
-        self.masses = masses * m.pair_weights[None, :]
-        self.total = self.masses.sum(axis=1)
+        # per-firm masses of the two streams (self included: self-proposals vanish)
+        self.base = ((share @ m.tech_affinity) * self.G[:, m.unit].T).sum(axis=1)
+        self.comm = m.community_boost * self.qmax * mass_g[m.community]
 
-    def propose(self, src: Array, rng: np.random.Generator) -> Array:
-        """One proposed partner per entry of ``src`` (-1 when there is none)."""
-        m = self.m
-        size = src.size
-        cdf = np.cumsum(self.masses[src], axis=1)
-        pick = (cdf < (rng.random(size) * cdf[:, -1])[:, None]).sum(axis=1)
-        bucket = np.minimum(pick, 4)
-        u = rng.random(size)
-        dst = np.full(size, -1, np.int64)
-        sel = np.flatnonzero(bucket == 0)
-        g = m.community[src[sel]]
-        pos = _draw_in_blocks(self.cum_g, self.start_g[g], self.start_g[g + 1], u[sel])
-        dst[sel] = self.order_g[pos]
-        sel = np.flatnonzero(bucket == 1)
-        tu = draw_rows(self.geo_cdf, m.unit[src[sel]].astype(np.int64), rng.random(sel.size))
-        pos = _draw_in_blocks(self.cum_u, self.start_u[tu], self.start_u[tu + 1], u[sel])
-        dst[sel] = self.order_u[pos]
-        for which in (0, 1):
-            sel = np.flatnonzero(bucket == 2 + which)
-            dst[sel] = self._technology(src[sel], u[sel], rng, which)
-        sel = np.flatnonzero(bucket == 4)
-        dst[sel] = _draw_in_blocks(self.cum_all, np.zeros(sel.size, np.int64),
-                                   np.full(sel.size, m.n, np.int64), u[sel])
-        return dst
-
-    def _technology(self, src: Array, u: Array, rng: np.random.Generator, which: int) -> Array:
+    def base_proposals(self, src: Array, rng: np.random.Generator) -> Array:
         m = self.m
         if src.size == 0:
             return np.zeros(0, np.int64)
-        d = m.district[src].astype(np.int64)
-        # a technology of the proposer, by the mass it reaches; then a partner technology
-        w_t = m.tech_share(src) * self.tech_mass[which][:, d].T
-        cdf = np.cumsum(w_t, axis=1)
-        t = np.minimum((cdf < (rng.random(src.size) * cdf[:, -1])[:, None]).sum(axis=1),
-                       N_TECH - 1)
-        w_t2 = m.transitions[which][t] * self.reach[:, d].T
-        cdf = np.cumsum(w_t2, axis=1)
-        t2 = np.minimum((cdf < (rng.random(src.size) * cdf[:, -1])[:, None]).sum(axis=1),
-                        N_TECH - 1)
-        local_mass = self.local[t2, d]
-        local = rng.random(src.size) * self.reach[t2, d] < local_mass
-        key = t2 * N_DISTRICT + d
-        lo, hi = self.start_e[key], self.start_e[key + 1]
-        glo, ghi = self.start_e[t2 * N_DISTRICT], self.start_e[(t2 + 1) * N_DISTRICT]
-        out = np.full(src.size, -1, np.int64)
-        ok = local & (hi > lo)
-        out[ok] = self.firm_e[_draw_in_blocks(self.cum_e, lo[ok], hi[ok], u[ok])]
-        ok = ~local & ((lo - glo) + (ghi - hi) > 0)
-        pos = _draw_around(self.cum_e, glo[ok], ghi[ok], lo[ok], hi[ok], u[ok])
-        out[ok] = self.firm_e[pos]
-        return out
+        u_src = m.unit[src].astype(np.int64)
+        t2 = _choose((m.tech_share(src) @ m.tech_affinity) * self.G[:, u_src].T,
+                     rng.random(src.size))
+        unit = _choose(self.B[t2] * m.geo_affinity[u_src], rng.random(src.size))
+        key = t2 * self.B.shape[1] + unit
+        pos = _draw_in_blocks(self.cum_e, self.start_e[key], self.start_e[key + 1],
+                              rng.random(src.size))
+        return self.firm_e[pos]
+
+    def community_proposals(self, src: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+        """Partners in the community and the thinning probability ``Φ_tech Φ_geo / max Q``."""
+        m = self.m
+        g = m.community[src]
+        pos = _draw_in_blocks(self.cum_g, self.start_g[g], self.start_g[g + 1],
+                              rng.random(src.size))
+        dst = self.order_g[pos]
+        keep = (np.einsum("ij,ij->i", m.tech_share(src) @ m.tech_affinity, m.tech_share(dst))
+                * m.geo_affinity[m.unit[src], m.unit[dst]] / max(self.qmax, 1e-300))
+        return dst, keep
 
 
 def acceptance(m: LatentModel, src: Array, dst: Array) -> Array:
-    """``f(i, j)`` for proposal pairs (dst >= 0)."""
-    ni, nj = m.need[src], m.need[dst]
-    fit = np.einsum("ij,ij->i", ni, nj) / K
-    cap = (np.einsum("ij,ij->i", m.capability[src], nj)
-           + np.einsum("ij,ij->i", m.capability[dst], ni)) / (2 * K)
-    b0, b_need, b_cap = m.accept
-    return _sigmoid(b0 + b_need * fit + b_cap * cap)
-
-
-def pair_weights_for(m: LatentModel, shares: Array) -> Array:
-    """Per-pair kernel weights ``w_b`` that give kernel ``b`` the share ``shares[b]`` of all
-    proposals: ``w_b ∝ shares[b] / Σ_i a_i M_b(i)`` (``M_b`` the kernel's mass at weight 1)."""
-    prop = _Proposer(attrs.evolve(m, pair_weights=np.ones(5)))
-    mass = (prop.masses * m.activity[:, None]).sum(axis=0)
-    w = np.divide(shares, mass, out=np.zeros(5), where=mass > 0)
-    return w / w.max() if w.max() > 0 else w
-
-
-def far_for_local_share(m: LatentModel, local_share: float) -> float:
-    """The between-district factor ``far`` of the technology kernels for which a share
-    ``local_share`` of their (activity-weighted) mass stays in the proposer's district."""
-    a = m.activity
-    bits = (m.tech[:, None].astype(np.int64) >> np.arange(N_TECH)) & 1
-    firm_e, tech_e = np.nonzero(bits)
-    A_td = np.bincount(tech_e * N_DISTRICT + m.district[firm_e], weights=a[firm_e],
-                       minlength=N_TECH * N_DISTRICT).reshape(N_TECH, N_DISTRICT)
-    A_t = A_td.sum(axis=1, keepdims=True)
-    P = m.transitions.sum(axis=0)
-    local = (P @ A_td) * A_td  # (t, d): reached locally, weighted by who proposes
-    other = (P @ (A_t - A_td)) * A_td
-    if local_share >= 1 or other.sum() <= 0:
-        return 0.0
-    if local_share <= 0:
-        return 1.0
-    return float(local.sum() * (1 - local_share) / (local_share * other.sum()))
+    """``f(i, j)`` for proposal pairs."""
+    return _fit(m, m.need[src], m.need[dst], m.capability[src], m.capability[dst],
+                pairwise=True)
 
 
 def calibrate_rate(m: LatentModel, links_per_firm: float, rng: np.random.Generator,
                    pilot: int = 20_000) -> float:
     """The rate ``R`` that gives about ``links_per_firm`` accepted proposals per firm.
 
-    Firm ``i`` makes ``Poisson(R a_i M_i)`` proposals (``M_i`` its total kernel mass); a
-    pilot of proposals, sources drawn in proportion to ``a_i M_i``, estimates the mean
-    acceptance ``E[f]``; then ``R = links_per_firm · n / (E[f] Σ a_i M_i)``.
+    Accepted proposals are ``(R/2) Σ_i a_i (M_i E_base + C_i E_comm)`` with ``M``, ``C`` the
+    streams' masses and ``E`` their mean acceptance, estimated by a pilot of proposals whose
+    sources are drawn in proportion to ``a_i M_i`` (and ``a_i C_i``).
     """
     if m.n < 2:
         return 0.0
     prop = _Proposer(m)
-    weight = m.activity * prop.total
-    if weight.sum() <= 0:
-        return 0.0
-    cum = _cum(weight)
-    src = _draw_in_blocks(cum, np.zeros(pilot, np.int64), np.full(pilot, m.n, np.int64),
-                          rng.random(pilot))
-    dst = prop.propose(src, rng)
-    ok = (dst >= 0) & (dst != src)
-    f = np.zeros(pilot)
-    f[ok] = acceptance(m, src[ok], dst[ok])
-    mean_f = float(f.mean())
-    return 0.0 if mean_f <= 0 else links_per_firm * m.n / (mean_f * float(weight.sum()))
+    total = 0.0
+    for stream in ("base", "comm"):
+        weight = m.activity * getattr(prop, stream)
+        if weight.sum() <= 0:
+            continue
+        src = _draw_in_blocks(_cum(weight), np.zeros(pilot, np.int64),
+                              np.full(pilot, m.n, np.int64), rng.random(pilot))
+        if stream == "base":
+            dst, keep = prop.base_proposals(src, rng), np.ones(pilot)
+        else:
+            dst, keep = prop.community_proposals(src, rng)
+        ok = dst != src
+        acc = np.zeros(pilot)
+        acc[ok] = keep[ok] * acceptance(m, src[ok], dst[ok])
+        total += float(weight.sum()) * float(acc.mean())
+    return 0.0 if total <= 0 else 2.0 * links_per_firm * m.n / total
 
 
 def sample_firm_links(m: LatentModel, rng: np.random.Generator, *,
                       chunk: int = 500_000) -> Array:
     """Undirected firm–firm links ``(i, j)``, ``i < j``, sorted, as an (m, 2) int64 array.
 
-    Each firm ``i`` makes ``Poisson(R a_i M_i)`` proposals; each picks a kernel in proportion
-    to its mass ``w_b M_b(i)`` and a partner ``j`` in proportion to ``k_b(i, j) a_j``, and is
-    accepted with probability ``f``. So accepted proposals from ``i`` to ``j`` are
-    ``Poisson(R a_i a_j f Σ_b w_b k_b(i, j))``; a pair is linked when a proposal either way is
-    accepted: ``P(link) = 1 - exp(-Λ(i, j))`` exactly, ``Λ`` as in :func:`firm_rates`.
+    Every firm proposes in both streams (:class:`_Proposer`) with Poisson counts; accepted
+    proposals from ``i`` to ``j`` are then ``Poisson(Λ(i, j) / 2)``, and a pair is linked when
+    a proposal either way is accepted: ``P(link) = 1 - exp(-Λ(i, j))`` exactly, ``Λ`` as in
+    :func:`firm_rates`.
     """
     if m.n < 2 or m.rate <= 0:
         return np.zeros((0, 2), np.int64)
     prop = _Proposer(m)
-    counts = rng.poisson(m.rate * m.activity * prop.total)
-    keys = []
-    offsets = np.concatenate([[0], np.cumsum(counts)])
-    # chunk over source firms so the proposal arrays stay bounded
-    bounds = np.searchsorted(offsets, np.arange(0, offsets[-1] + chunk, chunk))
-    bounds = np.unique(np.clip(bounds, 0, m.n))
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        src = np.repeat(np.arange(lo, hi, dtype=np.int64), counts[lo:hi])
-        dst = prop.propose(src, rng)
-        ok = np.flatnonzero((dst >= 0) & (dst != src))
-        src, dst = src[ok], dst[ok]
-        keep = rng.random(src.size) < acceptance(m, src, dst)
-        src, dst = src[keep], dst[keep]
-        keys.append(np.minimum(src, dst) * m.n + np.maximum(src, dst))
-    key = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    keys = [np.zeros(0, np.int64)]
+    for stream in ("base", "comm"):
+        counts = rng.poisson(0.5 * m.rate * m.activity * getattr(prop, stream))
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        # chunk over source firms so the proposal arrays stay bounded
+        bounds = np.searchsorted(offsets, np.arange(0, offsets[-1] + chunk, chunk))
+        bounds = np.unique(np.clip(bounds, 0, m.n))
+        for lo, hi in itertools.pairwise(bounds):
+            src = np.repeat(np.arange(lo, hi, dtype=np.int64), counts[lo:hi])
+            if stream == "base":
+                dst, keep = prop.base_proposals(src, rng), None
+            else:
+                dst, keep = prop.community_proposals(src, rng)
+            ok = np.flatnonzero(dst != src)
+            src, dst = src[ok], dst[ok]
+            p = acceptance(m, src, dst) if keep is None else keep[ok] * acceptance(m, src, dst)
+            hit = rng.random(src.size) < p
+            src, dst = src[hit], dst[hit]
+            keys.append(np.minimum(src, dst) * m.n + np.maximum(src, dst))
+    key = np.unique(np.concatenate(keys))
     return np.stack([key // m.n, key % m.n], axis=1)
 
 
@@ -531,6 +442,17 @@ def complementarity_transition() -> Array:
     return C / C.sum(axis=1, keepdims=True)
 
 
-def transitions() -> Array:
-    """The technology kernels' transition matrices: peers (identity), value chain."""
-    return np.stack([np.eye(N_TECH), complementarity_transition()])
+def tech_affinity(peer: float, chain: float) -> Array:
+    """``Q[t, t'] = exp(peer·[t = t'] + chain·C[t, t'])`` scaled to a maximum of 1: symmetric,
+    log-linear in the value-chain complementarity ``C`` of the taxonomy (in [0, 1])."""
+    C = np.asarray(complementarity_matrix(), dtype=float)
+    Q = peer * np.eye(N_TECH) + chain * C
+    return np.exp(Q - Q.max())
+
+
+def geo_affinity(km: Array, same_cluster: Array, same_district: Array, *, cluster: float,
+                 district: float, scale: float) -> Array:
+    """``Φ[u, u'] = exp(cluster·[same complex] + district·[same district] - km / scale)``
+    scaled to a maximum of 1, between location units."""
+    G = cluster * same_cluster + district * same_district - km / scale
+    return np.exp(G - G.max())

@@ -97,7 +97,6 @@ of observed and held-out links.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import unicodedata
@@ -160,32 +159,33 @@ N_TECH = len(RootTechnology)
 #: Parameters of the hidden model and the generator; override any of them through
 #: ``generate_population(..., **tuning)``.
 DEFAULT_TUNING: dict[str, Any] = {
-    # firm–firm links (before the hold-out) per firm: mean degree is about twice this
-    "links_per_firm": 2.0,
+    # firm–firm links (before the hold-out) per firm: the mean degree is about twice this
+    "links_per_firm": 3.0,
     "institute_links_per_firm": 0.35,
-    # mean size of a latent community (informal supplier group), as a share of the firms
-    # (at least 4 firms): a handful in a city of Busan's size; communities grow with the
-    # population so that every ingredient of the truth dilutes alike as n grows
-    "community_share": 0.001,
-    # kernel weights: community, geography, peers (same technology), value chain, global
-    "kernel_weights": (0.35, 0.25, 0.0, 0.30, 0.10),
-    # share of value-chain proposals kept inside the firm's district
-    "local_share": 0.7,
-    # geography kernel: distance scale (km) and the extra weight of the same unit
-    "distance_km": 5.0,
-    "same_unit_bonus": 2.0,
+    # latent communities: mean size as a share of the firms (at least 4 firms; they grow with
+    # the population so that every ingredient of the truth dilutes alike as n grows), and how
+    # much more likely a pair inside one is to collaborate
+    "community_share": 0.01,
+    "community_boost": 1.0,
+    # technologies: Q = exp(peer·[same technology] + chain·C), C the value-chain matrix; a
+    # firm doing k technologies brings k ** -tech_power of a one-technology firm to each
+    "tech_affinity": (1.0, 3.0),
+    "tech_power": 0.5,
+    # geography: Φ = exp(cluster·[same complex] + district·[same district] - km / distance_km)
+    "geo_affinity": (1.5, 1.5),
+    "distance_km": 10.0,
     # log activity = activity_size · log(max(employees, hub_size) / hub_size)
     #                + 0.1 · digital level (standardised) + activity_sigma · noise:
     # firms of hub_size+ employees are the hubs, smaller firms differ little
-    "activity_size": 0.8,
+    "activity_size": 0.5,
     "hub_size": 50,
     "activity_sigma": 0.15,
-    # acceptance: intercept, need fit, capability fit
-    "accept": (-0.5, 2.0, 1.0),
+    # need fit f = sigmoid(b0 + b_need · u_i·u_j / 8 + b_cap · (κ_i·u_j + κ_j·u_i) / 16)
+    "accept": (-1.0, 4.0, 0.5),
     # probability that a secondary technology is missing from the observed profile
     "secondary_drop": 0.2,
     # noise of the observed needs and topics around their latent scores
-    "observation_noise": 0.8,
+    "observation_noise": 0.5,
     # the day the population describes
     "reference_date": "2024-06-01",
 }
@@ -508,33 +508,31 @@ def _check_tuning(tuning: Mapping[str, Any]) -> dict[str, Any]:
             field=unknown[0], value=tuning[unknown[0]],
         )
     out = {**DEFAULT_TUNING, **tuning}
-    for name in ("links_per_firm", "institute_links_per_firm", "local_share",
-                 "distance_km", "same_unit_bonus", "activity_size", "activity_sigma", "hub_size",
-                 "secondary_drop",
-                 "observation_noise", "community_share"):
+    for name in ("links_per_firm", "institute_links_per_firm", "community_share",
+                 "community_boost", "distance_km",
+                 "activity_size", "hub_size", "activity_sigma", "secondary_drop", "tech_power",
+                 "observation_noise"):
         value = out[name]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not (
                 math.isfinite(value) and value >= 0):
             raise ValidationError(f"{name} must be a finite number >= 0, got {value!r}",
                                   field=name, value=value)
-    for name in ("local_share", "secondary_drop"):
-        if out[name] > 1:
-            raise ValidationError(f"{name} must be in [0, 1], got {out[name]!r}", field=name,
+    if out["secondary_drop"] > 1:
+        raise ValidationError(f"secondary_drop must be in [0, 1], got {out['secondary_drop']!r}",
+                              field="secondary_drop", value=out["secondary_drop"])
+    for name in ("distance_km", "hub_size"):
+        if out[name] <= 0:
+            raise ValidationError(f"{name} must be > 0, got {out[name]!r}", field=name,
                                   value=out[name])
-    if out["distance_km"] <= 0:
-        raise ValidationError(f"distance_km must be > 0, got {out['distance_km']!r}",
-                              field="distance_km", value=out["distance_km"])
-    w = np.asarray(out["kernel_weights"], dtype=float)
-    if w.shape != (5,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValidationError(f"kernel_weights must be 5 numbers >= 0, not all 0, got "
-                              f"{out['kernel_weights']!r}", field="kernel_weights",
-                              value=out["kernel_weights"])
-    out["kernel_weights"] = w / w.sum()
-    acc = np.asarray(out["accept"], dtype=float)
-    if acc.shape != (3,) or not np.all(np.isfinite(acc)):
-        raise ValidationError(f"accept must be 3 finite numbers, got {out['accept']!r}",
-                              field="accept", value=out["accept"])
-    out["accept"] = tuple(float(x) for x in acc)
+    for name, size in (("tech_affinity", 2), ("geo_affinity", 2), ("accept", 3)):
+        try:
+            arr = np.asarray(out[name], dtype=float)
+        except (TypeError, ValueError):
+            arr = np.zeros(0)
+        if arr.shape != (size,) or not np.all(np.isfinite(arr)):
+            raise ValidationError(f"{name} must be {size} finite numbers, got {out[name]!r}",
+                                  field=name, value=out[name])
+        out[name] = tuple(float(x) for x in arr)
     out["reference_date"] = check_date(out["reference_date"], field="reference_date")
     return out
 
@@ -640,7 +638,7 @@ def generate_population(
     --------
     >>> import rootmatch as rm
     >>> pop = rm.synth.generate_population(2000, seed=7)
-    >>> len(pop), pop.firms.ids[0], pop.collaborations.shape[1]
+    >>> len(pop), str(pop.firms.ids[0]), pop.collaborations.shape[1]
     (2000, 'F000000', 2)
     >>> scores = pop.truth.oracle_scores(["F000001"], ["F000002", "F000003", "KIMM-BUSAN"])
     >>> scores.shape, bool(((scores >= 0) & (scores <= 1)).all())
@@ -851,7 +849,7 @@ class _Generator:
                        if i.kind is InstituteKind.COOPERATIVE)
         bits = _bits(self.tech, N_TECH)
         pairs_f, pairs_c = [], []
-        vocab = [c for c in coops]
+        vocab = list(coops)
         for code, cid in enumerate(vocab):
             inst = self.catalog.institutes[cid]
             rules = _MEMBERSHIP_RULES.get(cid) or [
@@ -868,7 +866,7 @@ class _Generator:
                 rows = np.flatnonzero(group)
                 if rows.size == 0:
                     continue
-                k = int(round(rate * rows.size)) if rows.size > 20 else int(
+                k = round(rate * rows.size) if rows.size > 20 else int(
                     (rng.random(rows.size) < rate).sum())
                 if k == 0:
                     continue
@@ -912,7 +910,7 @@ class _Generator:
             years = span / 365.25
             cap = prog.capacity if prog.capacity is not None else 20
             expected = cap * years * n / _BUSAN_ROOT_FIRMS
-            count = int(rng.poisson(expected)) if expected < 50 else int(round(expected))
+            count = int(rng.poisson(expected)) if expected < 50 else round(expected)
             free, dated = _split_rules(prog)
             ok = np.ones(n, bool)
             for r in free:
@@ -949,8 +947,13 @@ class _Generator:
         rng = self.rng_latent
         units = _units()
         dist = np.linalg.norm(units.xy[:, None, :] - units.xy[None, :, :], axis=2)
-        W = np.exp(-dist / float(self.p["distance_km"]))
-        W *= 1 + float(self.p["same_unit_bonus"]) * np.eye(len(units.names))
+        named = np.array([c != "" for c in units.cluster])
+        same_cluster = np.eye(len(units.names)) * named[:, None]
+        same_district = (units.district[:, None] == units.district[None, :]).astype(float)
+        geo = _latent.geo_affinity(dist, same_cluster, same_district,
+                                   cluster=self.p["geo_affinity"][0],
+                                   district=self.p["geo_affinity"][1],
+                                   scale=float(self.p["distance_km"]))
         insts = sorted(self.catalog.institutes.values(), key=lambda i: i.id)
         m = len(insts)
         inst_xy = _to_km(np.array([
@@ -962,16 +965,15 @@ class _Generator:
                 expertise[k, t.value] = 1.0
         model = LatentModel(
             tech=self.true_tech.astype(np.uint16),
-            district=self.district.astype(np.int64),
             unit=self.unit.astype(np.int64),
             community=self.community,
             activity=self.activity,
             need=self.need,
             capability=self.capability,
-            unit_weight=W,
-            transitions=_latent.transitions(),
-            far=1.0,
-            pair_weights=np.ones(5),
+            tech_affinity=_latent.tech_affinity(*self.p["tech_affinity"]),
+            tech_power=float(self.p["tech_power"]),
+            geo_affinity=geo,
+            community_boost=float(self.p["community_boost"]),
             rate=0.0,
             accept=self.p["accept"],
             inst_ids=tuple(i.id for i in insts),
@@ -984,10 +986,6 @@ class _Generator:
             inst_community=1.0 * rng.standard_normal((max(self.n_communities, 1), m)),
             inst_params=(0.0, 2.0, 0.8, 1.5, 8.0),
         )
-        model = attrs.evolve(model, far=_latent.far_for_local_share(
-            model, float(self.p["local_share"])))
-        model = attrs.evolve(model, pair_weights=_latent.pair_weights_for(
-            model, np.asarray(self.p["kernel_weights"], float)))
         rate = _latent.calibrate_rate(model, float(self.p["links_per_firm"]), rng)
         shift = _latent.calibrate_institute_intercept(
             model, float(self.p["institute_links_per_firm"]), rng)
@@ -1339,13 +1337,13 @@ class CalibrationReport:
         widths = [max(_width(h), *(_width(c[k]) for c in cells)) if cells else _width(h)
                   for k, h in enumerate(self._HEAD)]
         widths[-1] = 0
-        lines = [f"Calibration of {self.n_firms:,} firms: {len(self.rows)} marginals, "
-                 f"{len(self.failures)} off target"]
+        lines = [(f"Calibration of {self.n_firms:,} firms: {len(self.rows)} marginals, "
+                 f"{len(self.failures)} off target")]
         lines.append("  ".join(_pad(h, w) for h, w in zip(self._HEAD, widths, strict=True))
                      .rstrip())
         lines.append("  ".join("-" * max(w, 6) for w in widths).rstrip())
-        for c in cells:
-            lines.append("  ".join(_pad(x, w) for x, w in zip(c, widths, strict=True)).rstrip())
+        lines.extend("  ".join(_pad(x, w) for x, w in zip(c, widths, strict=True)).rstrip()
+                     for c in cells)
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -1361,7 +1359,7 @@ class CalibrationReport:
         return [{**attrs.asdict(r), "ok": r.ok} for r in self.rows]
 
 
-def _unit_of(key: str, kind: str) -> str:
+def _unit_of(key: str, kind: str) -> str:  # noqa: ARG001 - one signature for every row
     if key.startswith(("gap.", "mix.")):
         return "pp"
     if key == "age.mean":
@@ -1498,7 +1496,7 @@ def summarize(pop: Population) -> CalibrationReport:
     seen = _observe(pop, ref_year)
     rows = []
     for r in cal["targets"]:
-        rows.append(CalibrationRow(
+        rows.append(CalibrationRow(  # noqa: PERF401 - one readable constructor per target
             key=r["key"], group=r["group"], marginal=r["marginal"],
             observed=float(seen.get(r["key"], math.nan)), target=float(r["target"]),
             kind=r["kind"], tolerance=float(r.get("tolerance", 0.0)), status=r["status"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import attrs
 import numpy as np
@@ -90,7 +91,8 @@ def test_marginals_recomputed_from_columns(big: rm.Population) -> None:
     assert abs((e * f.foreign_share).sum() / e.sum() - 0.092) < 0.05
     age = 2024 - f.founded.astype(int)
     assert abs(age.mean() - 16.0) < 1.5
-    assert abs((age < 5).mean() - 0.041) < 0.05 and abs((age >= 30).mean() - 0.059) < 0.05
+    assert abs((age < 5).mean() - 0.041) < 0.05
+    assert abs((age >= 30).mean() - 0.059) < 0.05
 
 
 def test_mold_has_the_most_firms(big: rm.Population) -> None:
@@ -104,7 +106,8 @@ def test_mold_has_the_most_firms(big: rm.Population) -> None:
 def test_multi_technology_firms(big: rm.Population) -> None:
     k = big.firms.tech_matrix().sum(axis=1)
     assert 0.15 < (k >= 2).mean() < 0.25
-    assert (k >= 3).any() and k.min() == 1
+    assert (k >= 3).any()
+    assert k.min() == 1
 
 
 def test_districts_weighted_to_clusters(big: rm.Population) -> None:
@@ -113,7 +116,8 @@ def test_districts_weighted_to_clusters(big: rm.Population) -> None:
                                 rm.District.SASANG.value, rm.District.GIJANG.value])
     assert main.mean() > 0.7
     clusters = np.asarray(f.cluster_vocab, dtype=object)[f.cluster]
-    assert set(clusters) == {"", "녹산", "미음", "명지", "지사", "신평·장림", "사상", "정관", "장안"}
+    assert set(clusters) == {"", "녹산", "미음", "명지", "지사", "신평·장림", "사상", "정관",
+                             "장안"}
     district_of = {"녹산": "GANGSEO", "미음": "GANGSEO", "명지": "GANGSEO", "지사": "GANGSEO",
                    "신평·장림": "SAHA", "사상": "SASANG", "정관": "GIJANG", "장안": "GIJANG"}
     for name, district in district_of.items():
@@ -174,7 +178,7 @@ def test_digital_maturity_rises_with_size(big: rm.Population) -> None:
     f = big.firms
     means = [f.digital_level[(f.employees >= lo) & (f.employees < hi)].mean()
              for lo, hi in ((0, 10), (10, 50), (50, 300), (300, 10**9))]
-    assert all(a < b for a, b in zip(means, means[1:], strict=False)), means
+    assert all(a < b for a, b in itertools.pairwise(means)), means
 
 
 def test_memberships(big: rm.Population) -> None:
@@ -225,7 +229,8 @@ def test_held_out_share_and_disjoint(big: rm.Population) -> None:
     assert not _pair_keys(obs) & _pair_keys(held)
     inst_obs = set(map(tuple, big.institute_links.tolist()))
     inst_held = set(map(tuple, big.truth.held_out_institute.tolist()))
-    assert not inst_obs & inst_held and len(inst_held) > 0
+    assert not inst_obs & inst_held
+    assert len(inst_held) > 0
 
 
 def test_oracle_agrees_with_sampled_links() -> None:
@@ -301,13 +306,15 @@ def test_oracle_scores_contract() -> None:
     ids = pop.firms.ids
     cands = [ids[5], "KIMM-BUSAN", ids[0], "BGMC", ids[7]]
     s = pop.truth.oracle_scores([ids[0], ids[1]], cands)
-    assert s.shape == (2, 5) and s.dtype == np.float64
+    assert s.shape == (2, 5)
+    assert s.dtype == np.float64
     assert np.all((s >= 0) & (s <= 1))
     assert s[0, 2] == 0.0  # itself
     assert np.all(s[:, 3] == 0.0)  # a cooperative is joined, not collaborated with
     assert s[0, 1] > 0
     one = pop.truth.oracle_scores(ids[1], ids[5])
-    assert one.shape == (1, 1) and one[0, 0] == s[1, 0]
+    assert one.shape == (1, 1)
+    assert one[0, 0] == s[1, 0]
     both = pop.truth.oracle_scores(ids[:50], ids[:50])
     assert np.allclose(both, both.T)
     blocked = pop.truth.oracle_scores(ids[:50], ids, block_cells=1000)
@@ -332,7 +339,8 @@ def test_holdout_moves_links_without_changing_anything_observed() -> None:
             == _pair_keys(b.collaborations) | _pair_keys(b.truth.held_out))
     assert len(b.truth.held_out) > 2 * len(a.truth.held_out)
     none = rm.synth.generate_population(300, seed=9, holdout=0.0)
-    assert none.truth.held_out.shape == (0, 2) and len(none.collaborations) > 0
+    assert none.truth.held_out.shape == (0, 2)
+    assert len(none.collaborations) > 0
 
 
 def test_network_does_not_read_the_truth() -> None:
@@ -398,10 +406,12 @@ def test_calibration_table_documents_every_target() -> None:
         if r["status"] == "assumed":
             assert r.get("note"), f"{r['key']}: an assumption needs its reasoning"
         else:
-            assert r["source"] and r["year"], r["key"]
+            assert r["source"], r["key"]
+            assert r["year"], r["key"]
     shares = [r["target"] for r in CALIBRATION["targets"] if r["key"].startswith("tech.")
               and r["key"] != "tech.multi"]
-    assert len(shares) == 14 and abs(sum(shares) - 1) < 1e-3
+    assert len(shares) == 14
+    assert abs(sum(shares) - 1) < 1e-3
 
 
 # --- arguments and seeds ---------------------------------------------------------------------
@@ -442,7 +452,8 @@ def test_generator_seed() -> None:
     rng = np.random.default_rng(3)
     first = rm.synth.generate_population(200, seed=rng)
     second = rm.synth.generate_population(200, seed=rng)  # the generator moved on
-    assert _same(first, a) and not _same(first, second)
+    assert _same(first, a)
+    assert not _same(first, second)
 
 
 def test_custom_catalog_and_reference_date() -> None:
@@ -452,7 +463,8 @@ def test_custom_catalog_and_reference_date() -> None:
                                      if k in ("BGMC", "KIMM-BUSAN")})
     pop = rm.synth.generate_population(2000, seed=1, catalog=small,
                                        reference_date=dt.date(2021, 12, 31))
-    assert set(pop.programs) == {"BS24-05"} and set(pop.institutes) == {"BGMC", "KIMM-BUSAN"}
+    assert set(pop.programs) == {"BS24-05"}
+    assert set(pop.institutes) == {"BGMC", "KIMM-BUSAN"}
     assert set(pop.firms.membership_vocab) == {"BGMC"}
     assert pop.firms.part_on.size > 0
     assert pop.firms.part_on.max() <= np.datetime64("2021-12-31")
@@ -476,7 +488,8 @@ def test_property_deterministic_and_seed_sensitive(n: int, seed: int) -> None:
 def test_property_entities_valid(n: int, seed: int) -> None:
     pop = rm.synth.generate_population(n, seed=seed)
     f = pop.firms
-    assert len(f) == n and len(np.unique(f.ids)) == n
+    assert len(f) == n
+    assert len(np.unique(f.ids)) == n
     assert all(i.startswith("F") and len(i) == 7 for i in f.ids.tolist())
     again = rm.FirmTable.from_columns(**{k: v for k, v in _arrays(pop).items() if k in (
         "ids", "names", "tech_mask", "employees", "district", "founded", "workforce_40plus",
