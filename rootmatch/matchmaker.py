@@ -10,8 +10,8 @@
   the hub (``affiliation``) and through common partner firms (``partners``), and how many
   partners each already has (``popularity``).
 
-The blend's weights are learned from the observed collaborations (logistic regression of held
--out links against seeded random non-links, on the raw components) or given. Because the
+The blend's weights are learned from the observed collaborations (held-out links ranked
+against seeded random candidates of the same firm, on the raw components) or given. Because the
 ranking is a linear blend of raw components, the batch path is exact with one matrix product
 over augmented vectors plus a sparse correction (see :mod:`rootmatch._scoring`).
 """
@@ -193,6 +193,11 @@ class Matchmaker(BaseEstimator):
     use_numba : bool, optional
         Use the compiled selection kernel (default: when numba is installed). Results are
         identical either way.
+    blend : {"listwise", "logistic"}, default="listwise"
+        How the blend is learned from held-out links: ``"listwise"`` maximises each held-out
+        partner's softmax probability among its firm's random candidates (a conditional
+        logit: it learns to rank one firm's candidates); ``"logistic"`` separates held-out
+        links from random pairs. Both give non-negative weights on the raw components.
     n_jobs : int, optional
         Threads of the batch path, each scoring its own query blocks (BLAS then runs one
         thread per worker). ``None`` uses every available core; results never depend on it.
@@ -236,6 +241,7 @@ class Matchmaker(BaseEstimator):
         block_size: int | None = None,
         use_numba: bool | None = None,
         n_jobs: int | None = None,
+        blend: str = "listwise",
         random_state: Any = None,
     ) -> None:
         self.weights = weights
@@ -247,6 +253,7 @@ class Matchmaker(BaseEstimator):
         self.block_size = block_size
         self.use_numba = use_numba
         self.n_jobs = n_jobs
+        self.blend = blend
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -259,6 +266,9 @@ class Matchmaker(BaseEstimator):
         """
         from .features import FirmVectorizer
 
+        if self.blend not in ("listwise", "logistic"):
+            raise ValidationError(f"blend must be 'listwise' or 'logistic', got {self.blend!r}",
+                                  field="blend", value=self.blend)
         if not 0.0 < float(self.holdout) < 1.0:
             raise ValidationError(f"holdout must be in (0, 1), got {self.holdout!r}",
                                   field="holdout", value=self.holdout)
@@ -466,9 +476,53 @@ class Matchmaker(BaseEstimator):
         L_geo, L_tech = self._affinities(A_train)
         factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train, L_geo=L_geo,
                                 L_tech=L_tech)
+        if self.blend == "listwise":
+            return self._learn_listwise(factors, hi, hj, rng, fallback)
         X = pair_components(factors, np.concatenate([hi, ni]), np.concatenate([hj, nj]))
         y = np.concatenate([np.ones(hi.size, int), np.zeros(ni.size, int)])
         return _learn_blend(X, y, fallback, seed)
+
+    def _learn_listwise(self, factors: Any, hi: NDArray[np.intp], hj: NDArray[np.intp],
+                        rng: np.random.Generator,
+                        fallback: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Non-negative weights maximising each held-out partner's softmax probability among
+        the query firm's random candidates (a conditional logit: it learns to rank one
+        firm's candidates, as recommending does)."""
+        from scipy.optimize import minimize
+
+        q = np.concatenate([hi, hj])
+        pos = np.concatenate([hj, hi])
+        if q.size > 6000:
+            pick = rng.choice(q.size, size=6000, replace=False)
+            q, pos = q[pick], pos[pick]
+        m = 30
+        n = self.A_.shape[0]
+        neg = rng.integers(n, size=(q.size, m))
+        F_pos = pair_components(factors, q, pos)
+        F_neg = pair_components(factors, np.repeat(q, m), neg.ravel()).reshape(q.size, m, -1)
+        scale = np.concatenate([F_pos, F_neg.reshape(-1, F_pos.shape[1])]).std(axis=0)
+        scale[scale == 0] = 1.0
+        Fp, Fn = F_pos / scale, F_neg / scale
+        lam = 1e-3
+
+        def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            sp_ = Fp @ w
+            sn = Fn @ w
+            top = np.maximum(sp_, sn.max(axis=1))
+            ep = np.exp(sp_ - top)
+            en = np.exp(sn - top[:, None])
+            z = ep + en.sum(axis=1)
+            value = float(np.mean(np.log(z) + top - sp_)) + lam * float(w @ w)
+            grad_scores = (ep[:, None] * Fp + (en[:, :, None] * Fn).sum(axis=1)) / z[:, None]
+            grad = (grad_scores - Fp).mean(axis=0) + 2 * lam * w
+            return value, grad
+
+        res = minimize(loss, np.ones(Fp.shape[1]), jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, None)] * Fp.shape[1])
+        w = np.clip(res.x, 0.0, None)
+        if not np.any(w > 0):
+            return fallback
+        return w / scale / w.sum()
 
     def _derive_programs(self) -> None:
         P = self.P_

@@ -303,3 +303,17 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
     scores = fitted.score_pairs(a, b)
     w = np.array(list(fitted.weights_.values()))
     np.testing.assert_allclose(scores, comps @ w)
+
+
+@pytest.mark.parametrize("blend", ["listwise", "logistic"])
+def test_both_blends_learn_nonnegative_weights(network: rm.SupportNetwork, blend: str) -> None:
+    mm = rm.Matchmaker(blend=blend, random_state=3).fit(network)
+    w = np.array(list(mm.weights_.values()))
+    assert (w >= 0).all()
+    assert w.sum() > 0
+    assert mm.recommend_partners(network.small_firms()[0], k=3)
+
+
+def test_unknown_blend_is_refused(network: rm.SupportNetwork) -> None:
+    with pytest.raises(rm.ValidationError, match="blend"):
+        rm.Matchmaker(blend="magic").fit(network)
