@@ -191,7 +191,8 @@ class LatentModel:
     geo_affinity: Array
     community_boost: float
     rate: float
-    accept: tuple[float, float, float]  # intercept, need fit, capability fit
+    accept: tuple[float, float, float]  # need fit, hidden fit, capability
+    fit_cap: float  # x above which f = 1
     inst_ids: tuple[str, ...]
     inst_open: Array  # False for cooperatives (joined, not collaborated with)
     inst_profile: Array  # (m, K)
@@ -205,22 +206,40 @@ class LatentModel:
     def n(self) -> int:
         return int(self.tech.shape[0])
 
-    def tech_share(self, rows: Array) -> Array:
+    def tech_share(self, rows: Array, dtype: Any = np.float64) -> Array:
         """True technologies of ``rows``, each weighted ``|T_i| ** -tech_power``,
         (len(rows), 14)."""
-        Ti = ((self.tech[rows, None].astype(np.int64) >> np.arange(N_TECH)) & 1).astype(float)
-        return Ti * np.maximum(Ti.sum(axis=1, keepdims=True), 1) ** -self.tech_power
+        Ti = ((self.tech[rows, None] >> np.arange(N_TECH, dtype=np.uint16)) & 1).astype(dtype)
+        k = Ti.sum(axis=1, keepdims=True)
+        return Ti * (np.maximum(k, 1) ** -self.tech_power).astype(dtype)
+
+
+_L = observation_loadings()
+#: Metric of the need fit: ``u_i·M·u_j = (L u_i)·(L u_j) / Σ L²`` on the latent scores behind
+#: the observed bits; the hidden factor (no loading) enters through ``hidden`` alone.
+_FIT_METRIC = (_L.T @ _L) / float((_L**2).sum()) * len(OBSERVED_BITS) / K
+_HIDDEN = FACTORS.index("hidden")
+
+
+def fit_score(m: LatentModel, ni: Array, nj: Array, ci: Array, cj: Array, *,
+              pairwise: bool) -> Array:
+    """``x = b_need·y_i·y_j/ΣL² + b_hidden·h_i h_j + b_cap·(κ_i·u_j + κ_j·u_i)/2K``."""
+    b_need, b_hidden, b_cap = m.accept
+    if pairwise:
+        fit = np.einsum("ij,ij->i", ni @ _FIT_METRIC, nj)
+        hid = ni[:, _HIDDEN] * nj[:, _HIDDEN]
+        cap = (np.einsum("ij,ij->i", ci, nj) + np.einsum("ij,ij->i", cj, ni)) / (2 * K)
+    else:
+        fit = (ni @ _FIT_METRIC) @ nj.T
+        hid = ni[:, _HIDDEN][:, None] * nj[:, _HIDDEN][None, :]
+        cap = (ci @ nj.T + ni @ cj.T) / (2 * K)
+    return b_need * fit + b_hidden * hid + b_cap * cap
 
 
 def _fit(m: LatentModel, ni: Array, nj: Array, ci: Array, cj: Array, *, pairwise: bool) -> Array:
-    b0, b_need, b_cap = m.accept
-    if pairwise:
-        fit = np.einsum("ij,ij->i", ni, nj) / K
-        cap = (np.einsum("ij,ij->i", ci, nj) + np.einsum("ij,ij->i", cj, ni)) / (2 * K)
-    else:
-        fit = (ni @ nj.T) / K
-        cap = (ci @ nj.T + ni @ cj.T) / (2 * K)
-    return _sigmoid(b0 + b_need * fit + b_cap * cap)
+    """The need fit ``f = min(1, exp(x - fit_cap))``: log-linear in the latent fit, capped."""
+    x = fit_score(m, ni, nj, ci, cj, pairwise=pairwise)
+    return np.exp(np.minimum(x - m.fit_cap, 0.0))
 
 
 def firm_rates(model: LatentModel, rows: Array, cols: Array) -> Array:
@@ -270,66 +289,112 @@ def _choose(weights: Array, u: Array) -> Array:
     return np.minimum((cdf < (u * cdf[:, -1])[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
-class _Proposer:
+class Proposer:
     """Exact proposals from the two streams of the pair law.
 
     *Base*: firm ``i`` proposes to ``j`` with intensity ``(R/2) a_i a_j Φ_tech Φ_geo``:
     a technology ``t'`` in proportion to ``(T̃_i Q)[t'] G[t', u_i]`` with
-    ``G = B Φ_geoᵀ`` and ``B[t', u]`` the activity of ``t'`` in unit ``u`` (each firm's weight
-    split over its technologies), then a unit ``u ∝ B[t', u] Φ_geo[u_i, u]``, then a firm of
-    ``(t', u)`` in proportion to its weight. *Community*: intensity
-    ``(R/2) boost·max(Q) a_i a_j`` within ``g_i``, thinned by ``Φ_tech Φ_geo / max(Q)``.
-    Both are then accepted with probability ``f``.
+    ``G = B Φ_geoᵀ`` and ``B[t', u]`` the weight of ``t'`` in unit ``u`` (``a_j T̃_j[t']``
+    summed), then a unit ``u ∝ B[t', u] Φ_geo[u_i, u]``, then a firm of ``(t', u)`` in
+    proportion to its weight. *Community*: intensity ``(R/2) boost a_i a_j Φ_tech Φ_geo``
+    within ``g_i``: a technology ``t' ∝ (T̃_i Q)[t'] B_g[t']``, a firm of ``(g_i, t')`` by
+    weight, thinned by ``Φ_geo[u_i, u_j] / max_u Φ_geo[u_i, u]``. Both are then accepted with
+    probability ``f``.
     """
 
     def __init__(self, m: LatentModel) -> None:
         self.m = m
         a = m.activity
         n_units = m.geo_affinity.shape[0]
-        share = m.tech_share(np.arange(m.n))
+        share = m.tech_share(np.arange(m.n), np.float32)
+        self.reach = share @ m.tech_affinity.astype(np.float32)  # T̃_i Q, (n, 14)
         firm_e, tech_e = np.nonzero(share)
-        weight_e = a[firm_e] * share[firm_e, tech_e]
+        weight_e = a[firm_e] * share[firm_e, tech_e].astype(np.float64)
+        del share
         key = tech_e * n_units + m.unit[firm_e].astype(np.int64)
-        order = np.lexsort((firm_e, key))
+        order = np.argsort(key * max(m.n, 1) + firm_e)
         self.firm_e = firm_e[order]
         self.start_e = _blocks(key[order], N_TECH * n_units)
         self.cum_e = _cum(weight_e[order])
         self.B = np.bincount(key, weights=weight_e, minlength=N_TECH * n_units).reshape(
             N_TECH, n_units)
         self.G = self.B @ m.geo_affinity.T  # (14, U): G[t', u] = Σ_u' B[t', u'] Φ[u, u']
-        self.qmax = float(m.tech_affinity.max()) if m.tech_affinity.size else 0.0
-        self.order_g = np.argsort(m.community, kind="stable")
+        # unit given (t', source unit): rows of B[t', u] Φ[u_src, u], as one flat CDF table
+        self.unit_cdf = _cdf_rows((self.B[:, None, :] * m.geo_affinity[None, :, :]).reshape(
+            N_TECH * n_units, n_units))
+        # community blocks: (community, technology) entries
         n_g = int(m.community.max()) + 1 if m.n else 0
-        self.start_g = _blocks(m.community, n_g)
-        self.cum_g = _cum(a[self.order_g])
-        mass_g = np.bincount(m.community, weights=a, minlength=n_g)
-        # per-firm masses of the two streams (self included: self-proposals vanish)
-        self.base = ((share @ m.tech_affinity) * self.G[:, m.unit].T).sum(axis=1)
-        self.comm = m.community_boost * self.qmax * mass_g[m.community]
+        gkey = m.community[firm_e] * N_TECH + tech_e
+        gorder = np.argsort(gkey * max(m.n, 1) + firm_e)
+        self.gfirm = firm_e[gorder]
+        self.gstart = _blocks(gkey[gorder], n_g * N_TECH)
+        self.gcum = _cum(weight_e[gorder])
+        self.Bg = np.bincount(gkey, weights=weight_e, minlength=n_g * N_TECH).reshape(
+            n_g, N_TECH)
+        self.geo_max = m.geo_affinity.max(axis=1)
+        self.m = None  # type: ignore[assignment]
+        self.set_model(m)
+        # per-firm masses of the two streams (self included: self-proposals vanish), and each
+        # firm's CDF over the partner technology t' of a base proposal
+        u = m.unit
+        w = self.reach * self.G.T.astype(np.float32)[u]
+        self.tech_cdf = np.cumsum(w, axis=1, dtype=np.float32)
+        self.base = self.tech_cdf[:, -1].astype(np.float64)
+        self.tech_cdf /= np.where(self.base > 0, self.base, 1.0).astype(np.float32)[:, None]
+        del w
+        comm = (self.reach * self.Bg.astype(np.float32)[m.community]).sum(axis=1)
+        self.comm = m.community_boost * self.geo_max[u] * comm.astype(np.float64)
+
+    def set_model(self, m: LatentModel) -> None:
+        """Use ``m`` (same firms and need model; a new cap or rate) from now on."""
+        same = getattr(self, "m", None) is not None and self.m.accept == m.accept
+        self.m = m
+        if same:
+            return
+        b_need, b_hidden, b_cap = m.accept
+        c = b_cap / (2 * K)
+        # x(i, j) = left_i · need_j + right_j · need_i + b_hidden h_i h_j  (f = min(1, e^(x-c)))
+        self.left = (b_need * (m.need @ _FIT_METRIC) + c * m.capability).astype(np.float32)
+        self.right = (c * m.capability).astype(np.float32)
+        self.need32 = m.need.astype(np.float32)
+        self.hidden = (np.sqrt(abs(b_hidden)) * m.need[:, _HIDDEN]).astype(np.float32)
+        self.hidden_sign = 1.0 if b_hidden >= 0 else -1.0
+
+    def acceptance(self, src: Array, dst: Array) -> Array:
+        """``f(i, j)`` for proposal pairs (float32 arithmetic)."""
+        ns, nd = self.need32[src], self.need32[dst]
+        x = (self.left[src] * nd).sum(axis=1)
+        x += (self.right[dst] * ns).sum(axis=1)
+        x += self.hidden_sign * self.hidden[src] * self.hidden[dst]
+        return np.exp(np.minimum(x - np.float32(self.m.fit_cap), np.float32(0.0)))
 
     def base_proposals(self, src: Array, rng: np.random.Generator) -> Array:
         m = self.m
         if src.size == 0:
             return np.zeros(0, np.int64)
-        u_src = m.unit[src].astype(np.int64)
-        t2 = _choose((m.tech_share(src) @ m.tech_affinity) * self.G[:, u_src].T,
-                     rng.random(src.size))
-        unit = _choose(self.B[t2] * m.geo_affinity[u_src], rng.random(src.size))
-        key = t2 * self.B.shape[1] + unit
+        u_src = m.unit[src]
+        t2 = np.minimum((self.tech_cdf[src] < rng.random(src.size, dtype=np.float32)[:, None])
+                        .sum(axis=1), N_TECH - 1)
+        n_units = self.B.shape[1]
+        unit = draw_rows(self.unit_cdf, t2 * n_units + u_src, rng.random(src.size))
+        key = t2 * n_units + unit
         pos = _draw_in_blocks(self.cum_e, self.start_e[key], self.start_e[key + 1],
                               rng.random(src.size))
         return self.firm_e[pos]
 
     def community_proposals(self, src: Array, rng: np.random.Generator) -> tuple[Array, Array]:
-        """Partners in the community and the thinning probability ``Φ_tech Φ_geo / max Q``."""
+        """Partners in the community and the thinning ``Φ_geo[u_i, u_j] / max Φ_geo[u_i]``."""
         m = self.m
+        if src.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0)
         g = m.community[src]
-        pos = _draw_in_blocks(self.cum_g, self.start_g[g], self.start_g[g + 1],
+        t2 = _choose(self.reach[src] * self.Bg[g], rng.random(src.size))
+        key = g * N_TECH + t2
+        pos = _draw_in_blocks(self.gcum, self.gstart[key], self.gstart[key + 1],
                               rng.random(src.size))
-        dst = self.order_g[pos]
-        keep = (np.einsum("ij,ij->i", m.tech_share(src) @ m.tech_affinity, m.tech_share(dst))
-                * m.geo_affinity[m.unit[src], m.unit[dst]] / max(self.qmax, 1e-300))
-        return dst, keep
+        dst = self.gfirm[pos]
+        u_src = m.unit[src]
+        return dst, m.geo_affinity[u_src, m.unit[dst]] / self.geo_max[u_src]
 
 
 def acceptance(m: LatentModel, src: Array, dst: Array) -> Array:
@@ -338,8 +403,25 @@ def acceptance(m: LatentModel, src: Array, dst: Array) -> Array:
                 pairwise=True)
 
 
+def calibrate_fit_cap(m: LatentModel, rng: np.random.Generator, quantile: float,
+                      pilot: int = 20_000, *, prop: Proposer | None = None) -> float:
+    """The cap ``c`` of the need fit: the ``quantile`` of ``x`` over base proposals."""
+    if m.n < 2:
+        return 0.0
+    prop = Proposer(m) if prop is None else prop
+    weight = m.activity * prop.base
+    if weight.sum() <= 0:
+        return 0.0
+    src = _draw_in_blocks(_cum(weight), np.zeros(pilot, np.int64), np.full(pilot, m.n, np.int64),
+                          rng.random(pilot))
+    dst = prop.base_proposals(src, rng)
+    x = fit_score(m, m.need[src], m.need[dst], m.capability[src], m.capability[dst],
+                  pairwise=True)
+    return float(np.quantile(x, quantile))
+
+
 def calibrate_rate(m: LatentModel, links_per_firm: float, rng: np.random.Generator,
-                   pilot: int = 20_000) -> float:
+                   pilot: int = 20_000, *, prop: Proposer | None = None) -> float:
     """The rate ``R`` that gives about ``links_per_firm`` accepted proposals per firm.
 
     Accepted proposals are ``(R/2) Σ_i a_i (M_i E_base + C_i E_comm)`` with ``M``, ``C`` the
@@ -348,7 +430,7 @@ def calibrate_rate(m: LatentModel, links_per_firm: float, rng: np.random.Generat
     """
     if m.n < 2:
         return 0.0
-    prop = _Proposer(m)
+    prop = Proposer(m) if prop is None else prop
     total = 0.0
     for stream in ("base", "comm"):
         weight = m.activity * getattr(prop, stream)
@@ -362,23 +444,23 @@ def calibrate_rate(m: LatentModel, links_per_firm: float, rng: np.random.Generat
             dst, keep = prop.community_proposals(src, rng)
         ok = dst != src
         acc = np.zeros(pilot)
-        acc[ok] = keep[ok] * acceptance(m, src[ok], dst[ok])
+        acc[ok] = keep[ok] * prop.acceptance(src[ok], dst[ok])
         total += float(weight.sum()) * float(acc.mean())
     return 0.0 if total <= 0 else 2.0 * links_per_firm * m.n / total
 
 
 def sample_firm_links(m: LatentModel, rng: np.random.Generator, *,
-                      chunk: int = 500_000) -> Array:
+                      chunk: int = 500_000, prop: Proposer | None = None) -> Array:
     """Undirected firm–firm links ``(i, j)``, ``i < j``, sorted, as an (m, 2) int64 array.
 
-    Every firm proposes in both streams (:class:`_Proposer`) with Poisson counts; accepted
+    Every firm proposes in both streams (:class:`Proposer`) with Poisson counts; accepted
     proposals from ``i`` to ``j`` are then ``Poisson(Λ(i, j) / 2)``, and a pair is linked when
     a proposal either way is accepted: ``P(link) = 1 - exp(-Λ(i, j))`` exactly, ``Λ`` as in
     :func:`firm_rates`.
     """
     if m.n < 2 or m.rate <= 0:
         return np.zeros((0, 2), np.int64)
-    prop = _Proposer(m)
+    prop = Proposer(m) if prop is None else prop
     keys = [np.zeros(0, np.int64)]
     for stream in ("base", "comm"):
         counts = rng.poisson(0.5 * m.rate * m.activity * getattr(prop, stream))
@@ -394,11 +476,13 @@ def sample_firm_links(m: LatentModel, rng: np.random.Generator, *,
                 dst, keep = prop.community_proposals(src, rng)
             ok = np.flatnonzero(dst != src)
             src, dst = src[ok], dst[ok]
-            p = acceptance(m, src, dst) if keep is None else keep[ok] * acceptance(m, src, dst)
+            p = prop.acceptance(src, dst) if keep is None else keep[ok] * prop.acceptance(src, dst)
             hit = rng.random(src.size) < p
             src, dst = src[hit], dst[hit]
             keys.append(np.minimum(src, dst) * m.n + np.maximum(src, dst))
-    key = np.unique(np.concatenate(keys))
+    key = np.concatenate(keys)
+    key.sort()
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if key.size else key
     return np.stack([key // m.n, key % m.n], axis=1)
 
 

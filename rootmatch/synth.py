@@ -166,7 +166,7 @@ DEFAULT_TUNING: dict[str, Any] = {
     # the population so that every ingredient of the truth dilutes alike as n grows), and how
     # much more likely a pair inside one is to collaborate
     "community_share": 0.01,
-    "community_boost": 1.0,
+    "community_boost": 0.5,
     # technologies: Q = exp(peer·[same technology] + chain·C), C the value-chain matrix; a
     # firm doing k technologies brings k ** -tech_power of a one-technology firm to each
     "tech_affinity": (1.0, 3.0),
@@ -174,18 +174,23 @@ DEFAULT_TUNING: dict[str, Any] = {
     # geography: Φ = exp(cluster·[same complex] + district·[same district] - km / distance_km)
     "geo_affinity": (1.5, 1.5),
     "distance_km": 10.0,
+    # 0: a firm in a unit of twice the firms has twice the partners; 1: as many
+    "geo_capacity": 1.0,
     # log activity = activity_size · log(max(employees, hub_size) / hub_size)
     #                + 0.1 · digital level (standardised) + activity_sigma · noise:
     # firms of hub_size+ employees are the hubs, smaller firms differ little
-    "activity_size": 0.5,
-    "hub_size": 50,
-    "activity_sigma": 0.15,
-    # need fit f = sigmoid(b0 + b_need · u_i·u_j / 8 + b_cap · (κ_i·u_j + κ_j·u_i) / 16)
-    "accept": (-1.0, 4.0, 0.5),
+    "activity_size": 0.7,
+    "hub_size": 100,
+    "activity_sigma": 0.05,
+    # need fit f = min(1, exp(x - c)), x = b_need · y_i·y_j / Σ L² + b_hidden · h_i h_j
+    #          + b_cap · (κ_i·u_j + κ_j·u_i) / 16 (y = L u the latent scores behind the
+    #          observed needs and topics, h the hidden factor), c the fit_cap quantile of x
+    "accept": (0.3, 0.2, 0.1),
+    "fit_cap": 0.9,
     # probability that a secondary technology is missing from the observed profile
     "secondary_drop": 0.2,
     # noise of the observed needs and topics around their latent scores
-    "observation_noise": 0.5,
+    "observation_noise": 0.3,
     # the day the population describes
     "reference_date": "2024-06-01",
 }
@@ -509,17 +514,19 @@ def _check_tuning(tuning: Mapping[str, Any]) -> dict[str, Any]:
         )
     out = {**DEFAULT_TUNING, **tuning}
     for name in ("links_per_firm", "institute_links_per_firm", "community_share",
-                 "community_boost", "distance_km",
+                 "community_boost", "distance_km", "geo_capacity",
                  "activity_size", "hub_size", "activity_sigma", "secondary_drop", "tech_power",
+                 "fit_cap",
                  "observation_noise"):
         value = out[name]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not (
                 math.isfinite(value) and value >= 0):
             raise ValidationError(f"{name} must be a finite number >= 0, got {value!r}",
                                   field=name, value=value)
-    if out["secondary_drop"] > 1:
-        raise ValidationError(f"secondary_drop must be in [0, 1], got {out['secondary_drop']!r}",
-                              field="secondary_drop", value=out["secondary_drop"])
+    for name in ("secondary_drop", "fit_cap"):
+        if out[name] > 1:
+            raise ValidationError(f"{name} must be in [0, 1], got {out[name]!r}", field=name,
+                                  value=out[name])
     for name in ("distance_km", "hub_size"):
         if out[name] <= 0:
             raise ValidationError(f"{name} must be > 0, got {out[name]!r}", field=name,
@@ -767,8 +774,8 @@ class _Generator:
         need_m, cap_m = _latent.need_means(), _latent.capability_means()
         sec = self.secondary
         has_sec = sec >= 0
-        self.capability = cap_m[self.primary] + 0.7 * rng.standard_normal((n, K))
-        need = need_m[self.primary] + rng.standard_normal((n, K))
+        self.capability = cap_m[self.primary] + 0.7 * rng.standard_normal((n, K), np.float32)
+        need = need_m[self.primary] + rng.standard_normal((n, K), np.float32)
         need[has_sec] += 0.5 * need_m[sec[has_sec]]
         self.need = need
         # digital level: copula on size and digital capability, exact marginal by ranks
@@ -788,8 +795,9 @@ class _Generator:
     def needs_and_topics(self) -> None:
         n, rng, tg = self.n, self.rng_attr, self.tg
         L = _latent.observation_loadings()
-        Y = self.need @ L.T + float(self.p["observation_noise"]) * rng.standard_normal(
-            (n, L.shape[0]))
+        Y = (self.need @ L.T).astype(np.float32)
+        Y += np.float32(self.p["observation_noise"]) * rng.standard_normal(
+            (n, L.shape[0]), dtype=np.float32)
         small = (self.employees < 10).astype(float)
         big = (self.employees >= 50).astype(float)
         ax = {a: a.value for a in SupportAxis}
@@ -954,6 +962,12 @@ class _Generator:
                                    cluster=self.p["geo_affinity"][0],
                                    district=self.p["geo_affinity"][1],
                                    scale=float(self.p["distance_km"]))
+        # a firm's partners are bounded by its capacity, not by how many firms sit around it:
+        # divide by the units' activity (so a dense complex does not multiply everyone's links)
+        mass = np.bincount(self.unit, weights=self.activity, minlength=len(units.names))
+        mass = np.where(mass > 0, mass, 1.0) ** float(self.p["geo_capacity"])
+        geo = geo / np.sqrt(mass[:, None] * mass[None, :])
+        geo /= geo.max()
         insts = sorted(self.catalog.institutes.values(), key=lambda i: i.id)
         m = len(insts)
         inst_xy = _to_km(np.array([
@@ -976,6 +990,7 @@ class _Generator:
             community_boost=float(self.p["community_boost"]),
             rate=0.0,
             accept=self.p["accept"],
+            fit_cap=0.0,
             inst_ids=tuple(i.id for i in insts),
             inst_open=np.array([i.kind is not InstituteKind.COOPERATIVE for i in insts], bool),
             inst_profile=np.array([_latent.profile_vector(i.services, i.topics) for i in insts]
@@ -986,10 +1001,18 @@ class _Generator:
             inst_community=1.0 * rng.standard_normal((max(self.n_communities, 1), m)),
             inst_params=(0.0, 2.0, 0.8, 1.5, 8.0),
         )
-        rate = _latent.calibrate_rate(model, float(self.p["links_per_firm"]), rng)
+        # the proposals do not depend on fit_cap or rate: one proposer serves every step
+        self.proposer = _latent.Proposer(model)
+        model = attrs.evolve(model, fit_cap=_latent.calibrate_fit_cap(
+            model, rng, float(self.p["fit_cap"]), prop=self.proposer))
+        self.proposer.set_model(model)
+        rate = _latent.calibrate_rate(model, float(self.p["links_per_firm"]), rng,
+                                      prop=self.proposer)
         shift = _latent.calibrate_institute_intercept(
             model, float(self.p["institute_links_per_firm"]), rng)
-        return attrs.evolve(model, rate=rate, inst_params=(shift, *model.inst_params[1:]))
+        model = attrs.evolve(model, rate=rate, inst_params=(shift, *model.inst_params[1:]))
+        self.proposer.set_model(model)
+        return model
 
     # ---- everything --------------------------------------------------------------------------
     def run(self, holdout: float) -> Population:
@@ -1007,7 +1030,8 @@ class _Generator:
         parts = self.participations(self.table())
         firms = self.table(participations=parts, validate=True)
         model = self.latent_model()
-        links = _latent.sample_firm_links(model, self.rng_links)
+        links = _latent.sample_firm_links(model, self.rng_links, prop=self.proposer)
+        del self.proposer
         inst_links = _latent.sample_institute_links(model, self.rng_inst)
         # the hold-out: an independent stream, after everything observed is drawn
         rng = self.rng_split
@@ -1021,15 +1045,17 @@ class _Generator:
             model=model,
             firm_ids=ids,
         )
-        return Population(
-            firms=firms,
-            institutes=dict(self.catalog.institutes),
-            programs=dict(self.catalog.programs),
-            collaborations=ids[links[~held]],
-            institute_links=_inst_pairs(ids, inst_ids, inst_links[~held_i]),
-            hub=self.catalog.hub,
-            truth=truth,
-        )
+        pop = Population(firms=firms, institutes=dict(self.catalog.institutes),
+                         programs=dict(self.catalog.programs), hub=self.catalog.hub, truth=truth)
+        # The links come from row indices of this very table (every id known, never a firm
+        # with itself; the tests rebuild populations through the validators to prove it), so
+        # they are set directly: Population's id checks compare strings (np.isin), several
+        # seconds at a million firms.
+        for name, pairs in (("collaborations", ids[links[~held]]),
+                            ("institute_links", _inst_pairs(ids, inst_ids, inst_links[~held_i]))):
+            pairs.setflags(write=False)
+            object.__setattr__(pop, name, pairs)
+        return pop
 
 
 def _inst_pairs(ids: NDArray[np.str_], inst_ids: NDArray[np.str_],
