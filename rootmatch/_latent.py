@@ -21,11 +21,17 @@ from .taxonomy import District, RootTechnology, SupportAxis, Topic, complementar
 __all__ = [
     "FACTORS",
     "LatentModel",
+    "Proposer",
+    "calibrate_fit_cap",
+    "calibrate_institute_intercept",
+    "calibrate_rate",
     "firm_rates",
+    "geo_affinity",
     "institute_logits",
     "observation_loadings",
     "sample_firm_links",
     "sample_institute_links",
+    "tech_affinity",
 ]
 
 Array = NDArray[Any]
@@ -164,7 +170,12 @@ def _draw_in_blocks(cum: Array, start: Array, stop: Array, u: Array) -> Array:
     """Positions in ``[start, stop)`` drawn with probability proportional to the weights whose
     running sum is ``cum`` (``cum[0] == 0``); blocks must be non-empty."""
     x = cum[start] + u * (cum[stop] - cum[start])
-    pos = np.searchsorted(cum, x, side="right") - 1
+    if x.size > 65_536:  # sorted keys let the binary search start where the last one ended
+        order = np.argsort(x)
+        pos = np.empty(x.size, np.int64)
+        pos[order] = np.searchsorted(cum, x[order], side="right") - 1
+    else:
+        pos = np.searchsorted(cum, x, side="right") - 1
     return np.clip(pos, start, stop - 1)
 
 
@@ -262,20 +273,25 @@ def firm_rates(model: LatentModel, rows: Array, cols: Array) -> Array:
     return out
 
 
-def institute_logits(model: LatentModel, rows: Array, inst: Array) -> Array:
+def institute_logits(model: LatentModel, rows: Array, inst: Array,
+                     dtype: Any = np.float64) -> Array:
     """Logit of a firm–institute link for ``rows`` × institute indices ``inst``.
 
     ``q = c + c_kind + β_e·E + β_f·(need_i · v_k) + β_d·exp(-dist/ℓ) + log a_i + h_{g,k}``
-    where ``E`` is the share of the firm's true technologies in the institute's expertise.
+    where ``E`` is the firm's true technologies (weighted as in ``Φ_tech``) in the institute's
+    expertise; ``-inf`` for cooperatives.
     """
     m = model
     c0, b_exp, b_fit, b_near, scale = m.inst_params
-    E = m.tech_share(rows) @ m.inst_expertise[inst].T
-    fit = m.need[rows] @ m.inst_profile[inst].T
-    near = np.exp(-m.inst_distance[m.unit[rows]][:, inst] / scale)
-    q = (c0 + m.inst_offset[inst][None, :] + b_exp * E + b_fit * fit + b_near * near
-         + np.log(m.activity[rows])[:, None] + m.inst_community[m.community[rows]][:, inst])
-    return np.where(m.inst_open[inst][None, :], q, -np.inf)
+    q = (m.tech_share(rows, dtype) @ (b_exp * m.inst_expertise[inst].T).astype(dtype))
+    q += m.need[rows].astype(dtype) @ (b_fit * m.inst_profile[inst].T).astype(dtype)
+    near = (b_near * np.exp(-m.inst_distance[:, inst] / scale)).astype(dtype)
+    q += near[m.unit[rows]]
+    q += m.inst_community[:, inst].astype(dtype)[m.community[rows]]
+    q += (c0 + np.log(m.activity[rows])).astype(dtype)[:, None]
+    q += m.inst_offset[inst].astype(dtype)[None, :]
+    q[:, ~m.inst_open[inst]] = -np.inf
+    return q
 
 
 # --- sampling ------------------------------------------------------------------------------
@@ -361,7 +377,8 @@ class Proposer:
         self.hidden_sign = 1.0 if b_hidden >= 0 else -1.0
 
     def acceptance(self, src: Array, dst: Array) -> Array:
-        """``f(i, j)`` for proposal pairs (float32 arithmetic)."""
+        """``f(i, j)`` for proposal pairs, from per-firm vectors in float32 (the oracle computes
+        the same ``f`` in float64; they agree to float32 precision)."""
         ns, nd = self.need32[src], self.need32[dst]
         x = (self.left[src] * nd).sum(axis=1)
         x += (self.right[dst] * ns).sum(axis=1)
@@ -395,12 +412,6 @@ class Proposer:
         dst = self.gfirm[pos]
         u_src = m.unit[src]
         return dst, m.geo_affinity[u_src, m.unit[dst]] / self.geo_max[u_src]
-
-
-def acceptance(m: LatentModel, src: Array, dst: Array) -> Array:
-    """``f(i, j)`` for proposal pairs."""
-    return _fit(m, m.need[src], m.need[dst], m.capability[src], m.capability[dst],
-                pairwise=True)
 
 
 def calibrate_fit_cap(m: LatentModel, rng: np.random.Generator, quantile: float,
@@ -494,8 +505,8 @@ def sample_institute_links(m: LatentModel, rng: np.random.Generator, *,
     out = [np.zeros((0, 2), np.int64)]
     for lo in range(0, m.n, block):
         rows = np.arange(lo, min(lo + block, m.n))
-        p = _sigmoid(institute_logits(m, rows, inst))
-        hit = rng.random(p.shape) < p
+        p = _sigmoid(institute_logits(m, rows, inst, np.float32))
+        hit = rng.random(p.shape, dtype=np.float32) < p
         r, c = np.nonzero(hit)
         out.append(np.stack([rows[r], c], axis=1))
     return np.concatenate(out)

@@ -6,7 +6,7 @@ planted ground truth and an oracle.
 reasoning), places them in Busan's districts and industrial complexes, gives them cooperative
 memberships and dated, eligible program participations, and samples who collaborates with
 whom from a **hidden latent model**. A share of the sampled links is held out in
-``pop.truth``; :meth:`Truth.oracle_scores` gives the true link propensity of any pair, the
+``pop.truth``; :meth:`Truth.oracle_scores` gives the true link probability of any pair, the
 ceiling a recommender can reach. :func:`summarize` (and ``pop.summary()``) compares every
 marginal with its target.
 
@@ -14,78 +14,85 @@ The observed firms
 ------------------
 Columns are drawn in this order, all vectorised:
 
-1. **Primary technology** with probabilities solved so that the *fractional* technology shares
-   (each firm counts 1, split over the technologies it lists) meet the targets. A share of
-   firms also does one or two value-chain neighbours of it (drawn from the complementarity
+1. **Primary technology**, with probabilities solved so that the *fractional* technology
+   shares (each firm counts 1, split over the technologies it lists) meet the targets. 24% of
+   firms also do one or two value-chain neighbours of it (drawn from the complementarity
    matrix weighted by prevalence); each secondary technology is missing from the observed
    profile with probability ``secondary_drop``.
 2. **Size band given technology**: a tilt (mold shops smaller; casting, welding, forming
-   larger), balanced by iterative proportional fitting so that the overall bands stay on
-   target; head counts within a band from power laws, the 50–299 exponent solved so that band
-   holds its target share of employees.
-3. **Location given technology**: a unit (industrial complex, or the rest of a district) from
-   a technology × unit table fitted by iterative proportional fitting to both margins, seeded
-   with local affinities (plating in 신평·장림 and 녹산, mold in 강서구, auto parts in 지사 and
-   장안, machinery in 사상, intelligent technologies in 미음): *districts change where firms sit,
-   never the overall shares*.
+   larger), balanced by iterative proportional fitting so the overall bands stay on target;
+   head counts within a band from power laws, the 50–299 exponent solved so that band holds
+   its target share of employees.
+3. **Location given technology**: a unit (an industrial complex, or the rest of a district)
+   from a technology × unit table fitted by iterative proportional fitting to both margins,
+   seeded with local affinities (plating in 신평·장림 and 녹산, mold in 강서구, auto parts in
+   지사 and 장안, machinery in 사상, intelligent technologies in 미음): *districts change where
+   firms sit and the local mix, never the overall shares*.
 4. **Firm age** and **digital level** by Gaussian copulas on size (exact marginals by ranks);
    the **share aged 40+** and the **foreign-worker share** per firm, their employee-weighted
    means (and the base-process share of foreign workers) solved to the targets.
-5. **Needs and topics** (the observed bits): ``Y = L·u_i + covariates + noise``, thresholded at
-   the quantile that meets each target; 14% of firms report nothing. Covariates give the
-   conditional gaps: small firms need workforce and management help, an older workforce needs
-   training; technology means of ``u`` give mold its digital and new-material topics and
-   surface treatment its environment and corrosion topics.
+5. **Needs and topics** (the observed bits): ``Y = L u_i + covariates + noise``, thresholded
+   at the quantile that meets each target; 14% of firms report nothing. Covariates give the
+   conditional gaps (small firms need workforce and management help, an older workforce needs
+   training); technology means of ``u`` give mold its digital and new-material topics,
+   surface treatment its environment and corrosion topics, casting and heat treatment their
+   energy topic.
 6. **Certificate**, **materials**, **cooperative memberships** (the catalog's cooperatives,
-   per technology group and district, with a community effect), **participations** (each
-   program draws about ``capacity × years × n / 4,362`` firms among those its rules admit on a
-   date drawn in its period, favouring fit, activity and the firm's community).
+   per technology group and district, with a community effect) and **participations** (each
+   program draws about ``capacity × years × n / 4,362`` firms among those its rules admit,
+   favouring fit, activity and the firm's community, each on a date drawn in the program's
+   period up to the reference date, at most once per program).
 
 The hidden model
 ----------------
-Every firm ``i`` has latent, never observed, quantities:
+Every firm has latent quantities the engine never sees:
 
-- ``u_i ∈ R^8`` **needs** over the factors digital, materials, environment, workforce,
-  market, quality, logistics and *hidden* (the last loads on no observed bit);
-  ``κ_i ∈ R^8`` **capabilities**; both have technology means plus unit-variance noise. The
-  observed needs, topics and digital level are noisy, thresholded, partly missing views;
-- ``a_i`` **activity** (log-normal, mean 1, tied to size and digital level): heavy-tailed
-  degrees;
-- its **true technologies** (the observed ones can miss a secondary one), its **unit** with
-  coordinates and its **community** ``g_i``: small informal supplier groups cut from firms
-  sorted by unit and value-chain family. Communities show only through links, shared
-  cooperatives, institutes and programs.
+- ``u_i ∈ R^8``, **needs** over the factors digital, materials, environment, workforce,
+  market, quality, logistics and *hidden*; ``κ_i ∈ R^8``, **capabilities**. Both have
+  technology means plus noise. The observed needs and topics are thresholded, noisy, partly
+  missing views of ``y_i = L u_i``; the hidden factor loads on no observed bit;
+- its **true technologies** (the observed ones can miss a secondary one);
+- ``a_i``, **activity**: ``log a_i = 0.7 log(max(employees, 100) / 100) + 0.1·digital +
+  noise``: firms of 100+ employees are the hubs (heavy-tailed degrees), the rest differ
+  little;
+- its **unit** (with coordinates) and its **community** ``g_i``: informal supplier groups cut
+  from firms sorted by unit and value-chain family, about 1% of the firms each (so that, like
+  every other ingredient, they dilute alike as the population grows). Communities show only
+  through links, shared cooperatives, institutes and programs.
 
-Collaboration is a Poisson process over pairs. Firm ``i`` makes ``Poisson(R a_i)`` proposals;
-each picks a kernel with weights ``w`` and a partner ``j`` from it, always proportional to
-``a_j``:
+Collaboration is a Poisson process over pairs with intensity
 
-- *community*: ``j`` in ``g_i`` (``K = a_j / A_g``);
-- *geography*: a unit by gravity ``W[u, u'] ∝ exp(-km / ℓ) (1 + bonus·[u = u'])`` times the
-  unit's activity, then ``j`` in it (``K = W[u_i, u_j] a_j / Z_{u_i}``);
-- *value chain*: a true technology ``t`` of ``i``, a partner technology ``t' ~ P[t, ·]`` (the
-  complementarity matrix's rows, normalised), then ``j`` doing ``t'`` in ``i``'s district
-  (share ``local_share``) or anywhere;
-- *global*: anyone (``K = a_j / A``).
+``Λ(i, j) = R · a_i a_j · Φ_tech(i, j) · Φ_geo(u_i, u_j) · f(i, j) · (1 + β·[g_i = g_j])``
 
-A proposal is accepted with the **non-linear** need fit
+- ``Φ_tech = Σ_{t ∈ T_i, t' ∈ T_j} Q[t, t'] / √(|T_i| |T_j|)`` over the *true*
+  technologies, ``Q = exp(peer·[t = t'] + chain·C[t, t'])`` (``C`` the value-chain matrix of
+  :mod:`rootmatch.taxonomy`);
+- ``Φ_geo = exp(cluster·[same complex] + district·[same district] - km / ℓ)`` between units,
+  divided by ``√(A_u A_u')`` (the units' activity: a firm's partners are bounded by its
+  capacity, not by how many firms sit around it);
+- ``f = min(1, exp(x - c))`` with ``x = b_need·y_i·y_j / ΣL² + b_hidden·h_i h_j +
+  b_cap·(κ_i·u_j + κ_j·u_i) / 16``: need fit, shared hidden concerns and one firm's
+  capability meeting the other's need, capped at the ``fit_cap`` quantile ``c``;
+- ``β`` the community boost.
 
-``f(i, j) = sigmoid(b0 + b_need · u_i·u_j / 8 + b_cap · (κ_i·u_j + κ_j·u_i) / 16)``,
+A pair is linked with probability ``1 - exp(-Λ)``; :meth:`Truth.oracle_scores` returns
+exactly that. Every factor is log-linear in a latent quantity that the observed profile shows
+only partly (true versus observed technologies, exact distances versus district and complex,
+latent needs versus thresholded bits, activity versus degree, communities versus the graph),
+and the factors *multiply*: the truth is learnable from the profile and the graph, yet it is
+not the engine's linear blend of observed components.
 
-so every kernel is multiplied by need fit (value chain *times* need fit, not a sum). A pair is
-linked when a proposal either way is accepted, hence
-
-``P(link i–j) = 1 - exp(-Λ_ij)``,  ``Λ_ij = R a_i a_j f(i, j) S(i, j)``
-
-with ``S`` the symmetrised kernel mixture. :meth:`Truth.oracle_scores` returns exactly this
-probability. ``R`` is set from a pilot so that there are about ``links_per_firm`` links per
-firm. Firm–institute links are Bernoulli with
-``sigmoid(c + c_kind + β_e·expertise share + β_f·u_i·v_k + β_d·exp(-km/ℓ) + log a_i + h_{g,k})``
-(``v_k`` the institute's topics and services in factor space, ``h`` a community effect);
-cooperatives are joined, not collaborated with, so their propensity is 0.
-
-The engine sees none of ``u``, ``κ``, ``a``, ``g``, the true technologies or the
-coordinates, and its score is a linear blend: the truth is not its formula.
+**Sampling** is exact and sub-quadratic. Each firm makes ``Poisson(R/2 · a_i M_i)``
+proposals, ``M_i`` its total affinity mass: a partner technology ``t'`` by mass, a unit
+``u ∝ B[t', u] Φ_geo[u_i, u]`` (``B`` the activity of ``t'`` per unit), then a firm of
+``(t', u)`` by its weight; a second stream proposes inside the community in proportion to
+``β a_j Φ_tech`` and is thinned by geography. Proposals are accepted with probability ``f``.
+Accepted proposals from ``i`` to ``j`` are Poisson with mean ``Λ(i, j) / 2``; a link is a
+proposal accepted either way. ``R`` is set by a pilot so that there are about
+``links_per_firm`` links per firm. Firm–institute links are Bernoulli with
+``sigmoid(c + c_kind + β_e·expertise share + β_f·u_i·v_k + β_d·exp(-km/ℓ) + log a_i +
+h_{g,k})`` (``v_k`` the institute's topics and services in factor space, ``h`` a community
+effect); cooperatives are joined, not collaborated with, so their propensity is 0.
 
 The hold-out
 ------------
@@ -163,8 +170,8 @@ DEFAULT_TUNING: dict[str, Any] = {
     "links_per_firm": 3.0,
     "institute_links_per_firm": 0.35,
     # latent communities: mean size as a share of the firms (at least 4 firms; they grow with
-    # the population so that every ingredient of the truth dilutes alike as n grows), and how
-    # much more likely a pair inside one is to collaborate
+    # the population so that every ingredient of the truth dilutes alike as n grows), and the
+    # boost β: a pair inside one is 1 + β times as likely to collaborate
     "community_share": 0.01,
     "community_boost": 0.5,
     # technologies: Q = exp(peer·[same technology] + chain·C), C the value-chain matrix; a
@@ -172,9 +179,10 @@ DEFAULT_TUNING: dict[str, Any] = {
     "tech_affinity": (1.0, 3.0),
     "tech_power": 0.5,
     # geography: Φ = exp(cluster·[same complex] + district·[same district] - km / distance_km)
+    #                / (A_u A_u') ** (geo_capacity / 2), A the units' activity: with 0 a firm
+    #                among twice the firms has twice the partners, with 1 about as many
     "geo_affinity": (1.5, 1.5),
     "distance_km": 10.0,
-    # 0: a firm in a unit of twice the firms has twice the partners; 1: as many
     "geo_capacity": 1.0,
     # log activity = activity_size · log(max(employees, hub_size) / hub_size)
     #                + 0.1 · digital level (standardised) + activity_sigma · noise:
@@ -184,7 +192,8 @@ DEFAULT_TUNING: dict[str, Any] = {
     "activity_sigma": 0.05,
     # need fit f = min(1, exp(x - c)), x = b_need · y_i·y_j / Σ L² + b_hidden · h_i h_j
     #          + b_cap · (κ_i·u_j + κ_j·u_i) / 16 (y = L u the latent scores behind the
-    #          observed needs and topics, h the hidden factor), c the fit_cap quantile of x
+    #          observed needs and topics, h the hidden factor), c the fit_cap quantile of x;
+    #          accept = (b_need, b_hidden, b_cap)
     "accept": (0.3, 0.2, 0.1),
     "fit_cap": 0.9,
     # probability that a secondary technology is missing from the observed profile
@@ -354,7 +363,7 @@ def _bits(mask: NDArray[np.integer], width: int) -> NDArray[np.bool_]:
 
 
 def _mask_of_bits(bits: NDArray[np.bool_]) -> NDArray[np.int64]:
-    return (bits.astype(np.int64) << np.arange(bits.shape[1])).sum(axis=1)
+    return bits.astype(np.uint16) @ (np.uint16(1) << np.arange(bits.shape[1], dtype=np.uint16))
 
 
 def _power_pmf(lo: int, hi: int, exponent: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
