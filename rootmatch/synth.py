@@ -32,7 +32,8 @@ Columns are drawn in this order, all vectorised:
    the **share aged 40+** and the **foreign-worker share** per firm, their employee-weighted
    means (and the base-process share of foreign workers) solved to the targets.
 5. **Needs and topics** (the observed bits): ``Y = L u_i + covariates + noise``, thresholded
-   at the quantile that meets each target; 14% of firms report nothing. Covariates give the
+   at the quantile that meets each target; 9% of firms answer nothing (15% show no need and
+   no topic at all, the target). Covariates give the
    conditional gaps (small firms need workforce and management help, an older workforce needs
    training); technology means of ``u`` give mold its digital and new-material topics,
    surface treatment its environment and corrosion topics, casting and heat treatment their
@@ -173,7 +174,7 @@ DEFAULT_TUNING: dict[str, Any] = {
     # the population so that every ingredient of the truth dilutes alike as n grows), and the
     # boost β: a pair inside one is 1 + β times as likely to collaborate
     "community_share": 0.01,
-    "community_boost": 0.5,
+    "community_boost": 0.3,
     # technologies: Q = exp(peer·[same technology] + chain·C), C the value-chain matrix; a
     # firm doing k technologies brings k ** -tech_power of a one-technology firm to each
     "tech_affinity": (1.0, 3.0),
@@ -194,7 +195,7 @@ DEFAULT_TUNING: dict[str, Any] = {
     #          + b_cap · (κ_i·u_j + κ_j·u_i) / 16 (y = L u the latent scores behind the
     #          observed needs and topics, h the hidden factor), c the fit_cap quantile of x;
     #          accept = (b_need, b_hidden, b_cap)
-    "accept": (0.3, 0.2, 0.1),
+    "accept": (0.2, 0.15, 0.05),
     "fit_cap": 0.9,
     # probability that a secondary technology is missing from the observed profile
     "secondary_drop": 0.2,
@@ -814,7 +815,8 @@ class _Generator:
         Y[:, ax[SupportAxis.MANAGEMENT]] += 0.7 * small - 0.5 * big
         Y[:, ax[SupportAxis.INFRASTRUCTURE]] += 0.3 * big
         Y[:, len(SupportAxis) + Topic.EXPORT.value] += 0.3 * self.z_size
-        reporting = rng.random(n) >= 0.14
+        # 9% give no answer; with the firms whose scores cross no threshold, 15% show nothing
+        reporting = rng.random(n) >= 0.09
         keys = [f"needs.{a.name}" for a in SupportAxis] + [f"topic.{t.name}" for t in Topic]
         share = max(reporting.mean(), 1e-9)
         rows = np.flatnonzero(reporting)
@@ -933,7 +935,7 @@ class _Generator:
             for r in free:
                 ok &= np.asarray(r.mask(table, program=prog, on=prog.start), bool)
             eligible = np.flatnonzero(ok)
-            # fit of needs to the program, targeted technologies, activity, community
+            # fit of the latent needs to the program's axes and topics, activity, community
             v = _latent.profile_vector(prog.all_axes, prog.topics)
             effect = rng.standard_normal(self.n_communities)
             score = (0.8 * (self.need[eligible] @ v) + 0.5 * np.log(self.activity[eligible])

@@ -250,3 +250,14 @@ def linked_populations(draw: st.DrawFn, min_firms: int = 0, max_firms: int = 12)
     return rm.Population(firms=rm.FirmTable.from_firms(firm_list), institutes=cat.institutes,
                          programs=cat.programs, collaborations=collab, institute_links=links,
                          hub=cat.hub)
+
+
+# --- synthetic populations with planted truth (tests/test_synth.py) --------------------------
+@st.composite
+def synthetic_populations(draw: st.DrawFn, min_firms: int = 1, max_firms: int = 60,
+                          **tuning: object) -> rm.Population:
+    """A small population from ``rm.synth.generate_population`` with a drawn size and seed
+    (its ``truth`` holds the held-out links and the oracle)."""
+    n = draw(st.integers(min_firms, max_firms))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return rm.synth.generate_population(n, seed=seed, **tuning)

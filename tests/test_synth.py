@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import synthetic_populations
 
 import rootmatch as rm
 
@@ -514,9 +515,8 @@ def test_property_entities_valid(n: int, seed: int) -> None:
     assert rebuilt.collaborations.shape == pop.collaborations.shape
 
 
-@given(n=sizes, seed=seeds)
-def test_property_links_well_formed_and_disjoint(n: int, seed: int) -> None:
-    pop = rm.synth.generate_population(n, seed=seed)
+@given(pop=synthetic_populations())
+def test_property_links_well_formed_and_disjoint(pop: rm.Population) -> None:
     obs, held = pop.collaborations, pop.truth.held_out
     for pairs in (obs, held):
         assert pairs.shape[1] == 2
@@ -528,9 +528,8 @@ def test_property_links_well_formed_and_disjoint(n: int, seed: int) -> None:
     assert len(set(map(tuple, inst.tolist()))) == len(inst)
 
 
-@given(n=st.integers(30, 120), seed=seeds)
-def test_property_participations_eligible_on_their_own_date(n: int, seed: int) -> None:
-    pop = rm.synth.generate_population(n, seed=seed)
+@given(pop=synthetic_populations(min_firms=30, max_firms=120))
+def test_property_participations_eligible_on_their_own_date(pop: rm.Population) -> None:
     for firm in pop.firms:
         programs = [p.program_id for p in firm.participations]
         assert len(programs) == len(set(programs))
