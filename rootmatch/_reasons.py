@@ -23,6 +23,11 @@ def _names(items: Sequence[object], lang: str) -> str:
     return ("·" if lang == "ko" else ", ").join(m.label(lang) for m in items)  # type: ignore[attr-defined]
 
 
+#: Head count from which a recommended firm is named an established partner (firms of this
+#: size take on more partners; see the ``capacity`` component).
+ESTABLISHED_PARTNER = 50
+
+
 def firm_firm_reasons(
     a: Firm,
     b: Firm,
@@ -82,6 +87,9 @@ def firm_firm_reasons(
                           f"same district: {a.district.label_en}"))
     if both_enrolled:
         out.append(Reason("둘 다 지원센터 등록 기업", "both registered with the support center"))
+    if b.employees >= ESTABLISHED_PARTNER:
+        out.append(Reason(f"협력 여력이 있는 규모: 직원 {b.employees}명",
+                          f"established partner: {b.employees} employees"))
     return tuple(out[:max_reasons])
 
 

@@ -16,7 +16,11 @@ A firm pair's raw components are
 - ``partners``         ``Σ_f A_if A_fj / deg(f)`` — resource allocation through common partner
   firms (``A`` the firm–firm collaboration matrix);
 - ``popularity``       ``log(1 + d_i) + log(1 + d_j)`` with ``d`` the number of partners:
-  active collaborators take on more partners.
+  active collaborators take on more partners;
+- ``capacity``         ``c_i + c_j`` with ``c`` the firm's expected number of partners given
+  its size and digital maturity, on a log scale (:func:`capacity`): a Poisson regression of
+  the observed degrees on head-count bands and digital levels. Unlike ``popularity`` it does
+  not depend on the firm's own (noisy, often zero) degree, so it also ranks new firms.
 
 ``affiliation + partners`` is exactly networkx's ``resource_allocation_index`` of the pair on
 the whole network. The ranking score is the linear blend ``Σ_k w_k · component_k``; every
@@ -36,6 +40,7 @@ __all__ = [
     "PairFactors",
     "affinity",
     "augmented_factors",
+    "capacity",
     "pair_components",
     "pair_factors",
     "partner_term_rows",
@@ -46,7 +51,7 @@ __all__ = [
 #: The firm–firm components, in the order of ``Matchmaker.weights_`` vectors.
 COMPONENTS: tuple[str, ...] = (
     "similarity", "geography", "technology", "complementarity", "affiliation", "partners",
-    "popularity",
+    "popularity", "capacity",
 )
 #: Index of the sparse ``partners`` component in :data:`COMPONENTS`.
 PARTNERS = COMPONENTS.index("partners")
@@ -106,6 +111,7 @@ class PairFactors:
     A: sp.csr_matrix
     AdF: sp.csr_matrix  # A with columns scaled by 1/deg
     logdeg: NDArray[np.float64]
+    capacity: NDArray[np.float64]  # log expected degree from size and digital level
 
 
 def pair_factors(
@@ -122,6 +128,7 @@ def pair_factors(
     A: sp.spmatrix,
     dF: NDArray[np.floating],
     logdeg: NDArray[np.floating],
+    capacity: NDArray[np.floating],
 ) -> PairFactors:
     """Gather the factors once per model (or per training graph)."""
     S64 = np.asarray(S, np.float64)
@@ -133,7 +140,7 @@ def pair_factors(
         L_geo=np.asarray(L_geo, np.float64), S=S64, SL=S64 @ np.asarray(L_tech, np.float64),
         T=T64, TC=T64 @ np.asarray(C, np.float64), B=Bd, Bw=Bd * np.asarray(bw, np.float64),
         A=A, AdF=sp.csr_matrix(A.multiply(np.asarray(dF, np.float64)[None, :])),
-        logdeg=np.asarray(logdeg, np.float64),
+        logdeg=np.asarray(logdeg, np.float64), capacity=np.asarray(capacity, np.float64),
     )
 
 
@@ -144,7 +151,7 @@ def augmented_factors(
 
     Returns
     -------
-    Q, K : ndarray of shape (n, d + units + 14 + 14 + m + 2), C-contiguous, ``dtype``
+    Q, K : ndarray of shape (n, d + units + 14 + 14 + m + 4), C-contiguous, ``dtype``
     """
     w = dict(zip(COMPONENTS, (float(x) for x in weights)))
     n = f.X.shape[0]
@@ -152,11 +159,62 @@ def augmented_factors(
     onehot[np.arange(n), f.unit] = 1.0
     ones = np.ones((n, 1))
     ld = f.logdeg[:, None]
+    cap = f.capacity[:, None]
     Q = np.hstack([w["similarity"] * f.X, w["geography"] * f.L_geo[f.unit],
                    w["technology"] * f.SL, w["complementarity"] * f.TC, w["affiliation"] * f.Bw,
-                   w["popularity"] * ones, w["popularity"] * ld]).astype(dtype, order="C")
-    K = np.hstack([f.X, onehot, f.S, f.T, f.B, ld, ones]).astype(dtype, order="C")
+                   w["popularity"] * ones, w["popularity"] * ld,
+                   w["capacity"] * ones, w["capacity"] * cap]).astype(dtype, order="C")
+    K = np.hstack([f.X, onehot, f.S, f.T, f.B, ld, ones, cap, ones]).astype(dtype, order="C")
     return Q, K
+
+
+#: Head-count band edges of :func:`capacity` (lower bounds, employees).
+CAPACITY_BANDS: tuple[int, ...] = (0, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300,
+                                   500, 700, 1000)
+
+
+def capacity(employees: NDArray[np.integer], digital_level: NDArray[np.integer],
+             degree: NDArray[np.floating], *, alpha: float = 1e-3) -> NDArray[np.float64]:
+    """Each firm's expected number of partners given its size and digital maturity, log scale.
+
+    A Poisson regression (:class:`sklearn.linear_model.PoissonRegressor`, ridge ``alpha``) of
+    the observed ``degree`` on one-hot head-count bands (:data:`CAPACITY_BANDS`) and digital
+    levels, ``log μ = b_band + b_digital``, fitted on the grouped counts (a firm's fitted value
+    depends only on its group, so the fit costs the same at any population size). Returns the
+    linear predictor minus its mean over the firms: bigger, more digital firms take on more
+    partners, and a firm with no partners yet still gets the capacity of its peers.
+
+    Examples
+    --------
+    >>> emp = np.array([3, 4, 5, 150, 160, 170])
+    >>> c = capacity(emp, np.zeros(6, int), np.array([0.0, 1, 0, 6, 5, 7]))
+    >>> bool(c[3] > c[0]), round(float(c.mean()), 12)
+    (True, 0.0)
+    """
+    from sklearn.linear_model import PoissonRegressor
+
+    emp = np.asarray(employees)
+    dig = np.asarray(digital_level).astype(np.int64)
+    deg = np.asarray(degree, np.float64)
+    if emp.size == 0:
+        return np.zeros(0)
+    band = np.searchsorted(np.asarray(CAPACITY_BANDS), emp, side="right") - 1
+    n_dig = int(dig.max()) + 1
+    group = band * n_dig + np.clip(dig, 0, None)
+    keys, inv = np.unique(group, return_inverse=True)
+    inv = inv.ravel()
+    count = np.bincount(inv).astype(np.float64)
+    total = np.bincount(inv, weights=deg)
+    if total.sum() <= 0:
+        return np.zeros(emp.size)
+    X = np.zeros((keys.size, len(CAPACITY_BANDS) + n_dig))
+    X[np.arange(keys.size), keys // n_dig] = 1.0
+    X[np.arange(keys.size), len(CAPACITY_BANDS) + keys % n_dig] = 1.0
+    model = PoissonRegressor(alpha=alpha, solver="newton-cholesky", max_iter=100, tol=1e-10)
+    model.fit(X, total / count, sample_weight=count)
+    eta = X @ model.coef_
+    out = eta[inv]
+    return out - out.mean()
 
 
 def partner_term_rows(
@@ -171,7 +229,7 @@ def pair_components(
     f: PairFactors, i: NDArray[np.intp], j: NDArray[np.intp], *, chunk: int = 65_536,
     partners: NDArray[np.floating] | None = None,
 ) -> NDArray[np.float64]:
-    """The raw components of firm pairs ``(i[p], j[p])``, shape (len(i), 7), float64.
+    """The raw components of firm pairs ``(i[p], j[p])``, shape (len(i), 8), float64.
 
     ``partners``, when given, supplies the ``partners`` component (already computed by the
     caller) instead of the sparse products.
@@ -192,4 +250,5 @@ def pair_components(
         else:
             o[:, 5] = np.asarray(partners, np.float64)[lo:lo + chunk]
         o[:, 6] = f.logdeg[a] + f.logdeg[b]
+        o[:, 7] = f.capacity[a] + f.capacity[b]
     return out

@@ -1,14 +1,15 @@
 """The matchmaking engine: partners and eligible programs for small firms, with reasons.
 
-:class:`Matchmaker` blends three signals into one linear score, as seven raw components:
+:class:`Matchmaker` blends three signals into one linear score, as eight raw components:
 
 - **similarity** — cosine of the firms' profile vectors (:class:`rootmatch.FirmVectorizer`)
   (``similarity``), and the affinities learned from observed links between locations
   (``geography``) and between technologies (``technology``);
 - **complementarity** — value-chain adjacency of their technologies (``t_iᵀ C t_j``);
 - **proximity** — resource allocation through shared cooperatives, institutes, programs and
-  the hub (``affiliation``) and through common partner firms (``partners``), and how many
-  partners each already has (``popularity``).
+  the hub (``affiliation``) and through common partner firms (``partners``), how many
+  partners each already has (``popularity``) and how many a firm of its size and digital
+  maturity takes on (``capacity``, which also ranks firms without any link yet).
 
 The blend's weights are learned from the observed collaborations (held-out links ranked
 against seeded random candidates of the same firm, on the raw components) or given. Because the
@@ -43,6 +44,7 @@ from ._scoring import (
     PARTNERS,
     affinity,
     augmented_factors,
+    capacity,
     pair_components,
     pair_factors,
     partner_term_rows,
@@ -59,7 +61,7 @@ __all__ = ["COMPONENTS", "DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 #: Weights used when the network has too few observed links to learn from.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "similarity": 1.0, "geography": 0.2, "technology": 0.2, "complementarity": 0.5,
-    "affiliation": 5.0, "partners": 2.0, "popularity": 0.05,
+    "affiliation": 5.0, "partners": 2.0, "popularity": 0.05, "capacity": 0.1,
 }
 DEFAULT_INSTITUTE_WEIGHTS: dict[str, float] = {"similarity": 1.0, "proximity": 5.0}
 DEFAULT_PROGRAM_WEIGHTS: dict[str, float] = {"fit": 1.0, "peers": 1.0, "popularity": 0.2}
@@ -171,9 +173,9 @@ class Matchmaker(BaseEstimator):
 
     Parameters
     ----------
-    weights : dict or sequence of 7 floats, optional
+    weights : dict or sequence of 8 floats, optional
         Blend weights of the components ``similarity``, ``geography``, ``technology``,
-        ``complementarity``, ``affiliation``, ``partners`` and ``popularity`` (see
+        ``complementarity``, ``affiliation``, ``partners``, ``popularity`` and ``capacity`` (see
         :mod:`rootmatch._scoring`; a dict may leave some out: they get 0). ``None`` learns
         them from the network's observed collaborations.
     institute_weights : dict, optional
@@ -344,6 +346,11 @@ class Matchmaker(BaseEstimator):
         self.unit_ = self.unit_.ravel()
         self.S_ = tech_shares(self.tech_bool_)
         self.logdeg_ = np.log1p(np.asarray(self.A_.sum(axis=1)).ravel())
+        self.capacity_ = self._capacity(self.A_)
+
+    def _capacity(self, A: sp.csr_matrix) -> NDArray[np.float64]:
+        return capacity(self.table_.employees, self.table_.digital_level,
+                        np.asarray(A.sum(axis=1)).ravel())
 
     def _affinities(self, A: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Learned location × location and technology × technology affinities from ``A``."""
@@ -354,13 +361,15 @@ class Matchmaker(BaseEstimator):
 
     def _factors(self, *, A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
                  logdeg: NDArray[np.float64] | None = None,
+                 cap: NDArray[np.float64] | None = None,
                  L_geo: NDArray[np.float64] | None = None,
                  L_tech: NDArray[np.float64] | None = None) -> Any:
         return pair_factors(
             X=self.X_, unit=self.unit_, L_geo=self.L_geo_ if L_geo is None else L_geo,
             S=self.S_, L_tech=self.L_tech_ if L_tech is None else L_tech, T=self.T_, C=self.C_,
             B=self.B_, bw=self.bw_, A=self.A_ if A is None else A,
-            dF=self.dF_ if dF is None else dF, logdeg=self.logdeg_ if logdeg is None else logdeg)
+            dF=self.dF_ if dF is None else dF, logdeg=self.logdeg_ if logdeg is None else logdeg,
+            capacity=self.capacity_ if cap is None else cap)
 
     def _pair_components(self, i: NDArray[np.intp], j: NDArray[np.intp], *,
                          partners: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
@@ -474,7 +483,8 @@ class Matchmaker(BaseEstimator):
         ni, nj = ni[keep], nj[keep]
         logdeg_train = np.log1p(np.asarray(A_train.sum(axis=1)).ravel())
         L_geo, L_tech = self._affinities(A_train)
-        factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train, L_geo=L_geo,
+        factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train,
+                                cap=self._capacity(A_train), L_geo=L_geo,
                                 L_tech=L_tech)
         if self.blend == "listwise":
             return self._learn_listwise(factors, hi, hj, rng, fallback)

@@ -79,6 +79,9 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
             elif text.startswith("both registered"):
                 assert mm.enrolled_[mm.table_.position(a.id)]
                 assert mm.enrolled_[mm.table_.position(b.id)]
+            elif text.startswith("established partner"):
+                n_emp = int(re.search(r"(\d+) employees$", text).group(1))
+                assert n_emp == b.employees >= 50
             else:
                 pytest.fail(f"unchecked reason {text!r}")
         elif rec.kind == "institute":
@@ -200,7 +203,7 @@ def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
     mm = rm.Matchmaker(weights={"similarity": 1.0}).fit(network)
     assert mm.weights_ == {"similarity": 1.0, "geography": 0.0, "technology": 0.0,
                            "complementarity": 0.0, "affiliation": 0.0, "partners": 0.0,
-                           "popularity": 0.0}
+                           "popularity": 0.0, "capacity": 0.0}
     firm = network.small_firms()[0]
     rec = mm.recommend_partners(firm, k=1, kinds=("firm",))[0]
     assert rec.components["similarity"] == pytest.approx(rec.score, abs=1e-5)
@@ -210,7 +213,7 @@ def test_given_weights_are_used(network: rm.SupportNetwork) -> None:
 
 def test_learned_weights_are_nonnegative(fitted: rm.Matchmaker) -> None:
     assert set(fitted.weights_) == {"similarity", "geography", "technology", "complementarity",
-                                    "affiliation", "partners", "popularity"}
+                                    "affiliation", "partners", "popularity", "capacity"}
     assert all(w >= 0 for w in fitted.weights_.values())
     assert sum(fitted.weights_.values()) > 0
     assert fitted.score_width_ == fitted.Q_.shape[1] == fitted.K_.shape[1]
@@ -254,7 +257,8 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
                                                network: rm.SupportNetwork) -> None:
     """similarity is the profile cosine; geography and technology are the learned log-rate
     ratios; affiliation + partners is networkx's resource allocation index on the whole
-    network; complementarity is tᵀCt; popularity the log degrees."""
+    network; complementarity is tᵀCt; popularity the log degrees; capacity a Poisson
+    regression of the degrees on head-count bands and digital levels, one row per firm."""
     import networkx as nx
 
     rng = np.random.default_rng(0)
@@ -300,6 +304,15 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
                                np.einsum("ij,jk,ik->i", T[pa], C, T[pb]), atol=1e-9)
     deg = A.sum(axis=1)
     np.testing.assert_allclose(comps[:, name["popularity"]], np.log1p(deg[pa]) + np.log1p(deg[pb]))
+    from sklearn.linear_model import PoissonRegressor
+
+    band = np.searchsorted(rm._scoring.CAPACITY_BANDS, t.employees, side="right") - 1
+    D = np.zeros((len(t), len(rm._scoring.CAPACITY_BANDS) + int(t.digital_level.max()) + 1))
+    D[np.arange(len(t)), band] = 1
+    D[np.arange(len(t)), len(rm._scoring.CAPACITY_BANDS) + t.digital_level] = 1
+    eta = np.log(PoissonRegressor(alpha=1e-3, max_iter=5000, tol=1e-10).fit(D, deg).predict(D))
+    cap = eta - eta.mean()
+    np.testing.assert_allclose(comps[:, name["capacity"]], cap[pa] + cap[pb], atol=1e-4)
     scores = fitted.score_pairs(a, b)
     w = np.array(list(fitted.weights_.values()))
     np.testing.assert_allclose(scores, comps @ w)
