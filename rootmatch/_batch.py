@@ -17,6 +17,7 @@ candidates are padded with index -1 and score -inf.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,9 +25,9 @@ from numpy.typing import NDArray
 __all__ = [
     "HAVE_NUMBA",
     "fold_tile",
-    "matvec",
     "merge_partial",
     "new_topk",
+    "row_scores",
     "sample_thresholds",
     "select_topk",
     "warm_up",
@@ -178,24 +179,33 @@ if HAVE_NUMBA:
 if HAVE_NUMBA:
 
     @numba.njit(cache=True, nogil=True, fastmath=_FAST)
-    def _matvec_kernel(K, q, out):  # pragma: no cover - compiled
+    def _row_kernel(K, q, indptr, indices, data, qb, cat, cat_vals, out):  # pragma: no cover
         n, d = K.shape
         for i in range(n):
             acc = np.float32(0.0)
             for j in range(d):
                 acc += K[i, j] * q[j]
-            out[i] = acc
+            for p in range(indptr[i], indptr[i + 1]):
+                acc += data[p] * qb[indices[p]]
+            out[i] = acc + cat_vals[cat[i]]
 
 
-def matvec(K: NDArray[np.float32], q: NDArray[np.float32], *,
-           use_numba: bool | None = None) -> NDArray[np.float32]:
-    """``K @ q`` on one thread: a single query row has too little work for a threaded BLAS,
-    whose thread hand-offs dominate (and stall when the cores are busy)."""
+def row_scores(K: NDArray[np.float32], q: NDArray[np.float32], B: Any, qb: NDArray[np.float32],
+               cat: NDArray[np.int32], cat_vals: NDArray[np.float32], *,
+               use_numba: bool | None = None) -> NDArray[np.float32]:
+    """``K @ q + B @ qb + cat_vals[cat]`` for one query, in one pass over the candidates.
+
+    ``K`` is dense (n, d) float32, ``B`` a CSR (n, m) float32 matrix and ``cat`` each
+    candidate's category. Compiled, it runs on one thread: a single query row has too little
+    work for a threaded BLAS, whose thread hand-offs dominate (and stall when the cores are
+    busy).
+    """
     use = HAVE_NUMBA if use_numba is None else (use_numba and HAVE_NUMBA)
-    if not use or K.dtype != np.float32 or not K.flags.c_contiguous:
-        return np.asarray(K @ q)
+    if not use:
+        return np.asarray(K @ q + B @ qb + cat_vals[cat], dtype=np.float32)
     out = np.empty(K.shape[0], np.float32)
-    _matvec_kernel(K, np.ascontiguousarray(q, np.float32), out)
+    _row_kernel(K, np.ascontiguousarray(q, np.float32), B.indptr, B.indices, B.data,
+                np.ascontiguousarray(qb, np.float32), cat, cat_vals, out)
     return out
 
 
@@ -301,4 +311,8 @@ def warm_up() -> None:
         S = np.zeros((2, 8), np.float32)
         select_topk(S, 2, id_rank=np.arange(8), cand=np.ones(8, bool), use_numba=True)
         select_topk(S, 2, id_rank=np.arange(8), use_numba=True)
-        matvec(S, np.zeros(8, np.float32), use_numba=True)
+        import scipy.sparse as sp
+
+        B = sp.csr_matrix(np.eye(2, 3, dtype=np.float32))
+        row_scores(S, np.zeros(8, np.float32), B, np.zeros(3, np.float32),
+                   np.zeros(2, np.int32), np.zeros(1, np.float32), use_numba=True)

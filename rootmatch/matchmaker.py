@@ -48,6 +48,7 @@ from ._scoring import (
     pair_components,
     pair_factors,
     partner_term_rows,
+    row_plan,
     tech_shares,
     tech_vectors,
 )
@@ -395,13 +396,7 @@ class Matchmaker(BaseEstimator):
         self.program_weights_ = dict(zip(PROGRAM_COMPONENTS, (float(x) for x in self._wp)))
         self._pf = self._factors()
         self.Q_, self.K_ = augmented_factors(self._pf, self._w)
-        # the single-row path reads the location block by a gather instead of a product
-        d = self.X_.shape[1]
-        self._geo_cols = slice(d, d + len(self.unit_vocab_))
-        keep = np.ones(self.K_.shape[1], bool)
-        keep[self._geo_cols] = False
-        self._keep_cols = keep
-        self._K1 = np.ascontiguousarray(self.K_[:, keep])
+        self._row = row_plan(self._pf, self._w)  # the single-query path
         self.score_width_ = int(self.Q_.shape[1])
 
     def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
@@ -597,10 +592,10 @@ class Matchmaker(BaseEstimator):
     def _firm_row_scores(self, i: int, *, exclude_existing: bool,
                          candidates: NDArray[np.bool_] | None,
                          partners: NDArray[np.float64] | None = None) -> NDArray[np.float32]:
-        q = self.Q_[i]
-        row = _batch.matvec(self._K1, np.ascontiguousarray(q[self._keep_cols]),
-                            use_numba=self.use_numba)
-        row += q[self._geo_cols][self.unit_]
+        plan = self._row
+        q, qb, cat_vals = plan.query(i)
+        row = _batch.row_scores(plan.K, q, plan.B, qb, plan.cat, cat_vals,
+                                use_numba=self.use_numba)
         w_p = self._w[PARTNERS]
         if w_p > 0:
             corr = self._partners_row(i) if partners is None else partners

@@ -157,3 +157,24 @@ def test_many_tiles_blocks_and_threads_agree(fitted: rm.Matchmaker,
             fitted.set_params(block_size=None, n_jobs=None, use_numba=None)
         np.testing.assert_array_equal(ids2, ids)
         np.testing.assert_allclose(scores2, scores, atol=1e-6)
+
+
+@pytest.mark.parametrize("use_numba", [True, False], ids=["numba", "numpy"])
+@given(row=st.integers(0, 299))
+@settings(max_examples=20)
+def test_single_query_scores_equal_the_reference(fitted: rm.Matchmaker, use_numba: bool,
+                                                 row: int) -> None:
+    """The single-query path (profiles + sparse affiliations + category gather) scores every
+    firm as the float64 blend of its components does."""
+    if use_numba and not HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    mm = fitted
+    old = mm.use_numba
+    mm.use_numba = use_numba
+    try:
+        got = mm._firm_row_scores(row, exclude_existing=True, candidates=None)
+    finally:
+        mm.use_numba = old
+    S = _reference(mm, np.array([row]), exclude=True)[0]
+    assert np.array_equal(np.isfinite(got), np.isfinite(S))
+    np.testing.assert_allclose(got[np.isfinite(S)], S[np.isfinite(S)], atol=ATOL)
