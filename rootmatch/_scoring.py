@@ -5,7 +5,8 @@ A firm pair's raw components are
 - ``similarity``       ``x_i · x_j`` — cosine of the L2-normalised profile vectors;
 - ``geography``        ``L_geo[u_i, u_j]`` — the learned affinity of the two firms' locations
   (``u`` = district × industrial complex): the smoothed log ratio of observed links between
-  the two locations to the links expected from their activity alone (:func:`affinity`);
+  the two locations to the links expected from the firm pairs between them, fitted jointly
+  with the technology affinity (:func:`affinities`);
 - ``technology``       ``s_iᵀ L_tech s_j`` — the same learned affinity between technologies,
   ``s`` the firm's technology shares (each listed technology ``1/#``);
 - ``complementarity``  ``t_iᵀ C t_j`` — value-chain strength between the technology vectors
@@ -39,7 +40,7 @@ __all__ = [
     "COMPONENTS",
     "PairFactors",
     "RowPlan",
-    "affinity",
+    "affinities",
     "augmented_factors",
     "capacity",
     "pair_components",
@@ -72,29 +73,64 @@ def tech_shares(tech: NDArray[np.bool_]) -> NDArray[np.float64]:
     return t / np.maximum(t.sum(axis=1, keepdims=True), 1)
 
 
-def affinity(S: sp.spmatrix | NDArray[np.floating], A: sp.spmatrix, *,
-             alpha: float = 1.0) -> NDArray[np.float64]:
-    """Learned log-rate ratio between categories from observed links.
+def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
+               A: sp.spmatrix, *, alpha: float = 1.0, max_iter: int = 200,
+               tol: float = 1e-9) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Location and technology affinities learned jointly from observed links.
 
-    ``M = Sᵀ A S`` counts link ends between categories (``S`` maps firms to category shares),
-    ``E = d dᵀ / Σd`` is what the categories' activity ``d = M 1`` alone would give, and the
-    affinity is ``log((M + α) / (E + α))``: positive where firms of the two categories link
-    more than their activity explains.
+    A Poisson log-linear model of the links between firm pairs: the expected number of links
+    between firms ``i`` and ``j`` is ``exp(G[u_i, u_j]) · s_iᵀ exp(H) s_j`` with ``u`` the
+    location (``U`` one-hot, firms × locations) and ``s`` the technology shares (``S``).
+    Exposure counts firm *pairs*, so a location or technology with many firms does not look
+    attractive merely for being large; fitting both together keeps firms of one technology
+    clustering in one place from reading as a technology affinity, or the reverse. Fitted by
+    iterative proportional scaling on the smoothed margins, to the fixed point
+
+    ``G = log((M_loc + α) / (E_loc + α))``, ``H = log((M_tech + α) / (E_tech + α))``
+
+    where ``M_loc = Uᵀ A U`` and ``M_tech = Sᵀ A S`` count link ends between categories and
+    ``E`` are the links the model expects there, over ordered pairs of distinct firms.
+    Every step is on location × technology tables, so the cost does not grow with the
+    number of firms past building them.
+
+    Returns
+    -------
+    G : ndarray of shape (n_locations, n_locations)
+    H : ndarray of shape (n_technologies, n_technologies)
 
     Examples
     --------
-    >>> S = sp.csr_matrix(np.eye(3)[[0, 0, 1, 1, 2, 2]])   # six firms in three categories
-    >>> links = np.array([[0, 1], [2, 3], [4, 0]])
-    >>> A = sp.coo_matrix((np.ones(6), (links.ravel(), links[:, ::-1].ravel())), shape=(6, 6))
-    >>> L = affinity(S, A)
-    >>> bool(L[0, 0] > 0), bool(L[0, 1] < 0)
+    >>> U = sp.csr_matrix(np.eye(2)[[0, 0, 0, 1, 1, 1]])      # two places
+    >>> S = np.eye(2)[[0, 1, 0, 1, 0, 1]]                      # two technologies
+    >>> links = np.array([[0, 2], [3, 5], [0, 3], [1, 4]])     # same place, or cross-technology
+    >>> A = sp.coo_matrix((np.ones(8), (links.ravel(), links[:, ::-1].ravel())), shape=(6, 6))
+    >>> G, H = affinities(U, S, A)
+    >>> bool(G[0, 0] > G[0, 1]), bool(H.shape == (2, 2))
     (True, True)
     """
-    S = sp.csr_matrix(S, dtype=np.float64)
-    M = np.asarray((S.T @ (sp.csr_matrix(A, dtype=np.float64) @ S)).todense())
-    d = M.sum(axis=1)
-    E = np.outer(d, d) / max(float(d.sum()), 1.0)
-    return np.log((M + alpha) / (E + alpha))
+    U = sp.csr_matrix(U, dtype=np.float64)
+    S = np.asarray(S, dtype=np.float64)
+    A = sp.csr_matrix(A, dtype=np.float64)
+    W = np.asarray(U.T @ S)  # firms (shares) per location × technology
+    M_loc = np.asarray((U.T @ (A @ U)).todense())
+    M_tech = S.T @ np.asarray(A @ S)
+    unit = np.asarray(U.argmax(axis=1)).ravel()
+    G = np.zeros(M_loc.shape)
+    H = np.zeros(M_tech.shape)
+    for _ in range(max_iter):
+        eH = np.exp(H)
+        self_loc = np.bincount(unit, weights=np.einsum("ij,jk,ik->i", S, eH, S),
+                               minlength=G.shape[0])
+        E_loc = W @ eH @ W.T - np.diag(self_loc)
+        G = np.log((M_loc + alpha) / (np.maximum(E_loc, 0.0) + alpha))
+        eG = np.exp(G)
+        E_tech = W.T @ eG @ W - S.T @ (S * eG[unit, unit][:, None])
+        H_new = np.log((M_tech + alpha) / (np.maximum(E_tech, 0.0) + alpha))
+        done = float(np.abs(H_new - H).max()) < tol
+        H = H_new
+        if done:
+            break
+    return G, H
 
 
 @frozen

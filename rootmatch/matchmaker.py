@@ -42,7 +42,7 @@ from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_re
 from ._scoring import (
     COMPONENTS,
     PARTNERS,
-    affinity,
+    affinities,
     augmented_factors,
     capacity,
     pair_components,
@@ -358,7 +358,7 @@ class Matchmaker(BaseEstimator):
         n = len(self.firm_ids_)
         U = sp.csr_matrix((np.ones(n), (np.arange(n), self.unit_)),
                           shape=(n, len(self.unit_vocab_)))
-        return affinity(U, A), affinity(self.S_, A)
+        return affinities(U, self.S_, A)
 
     def _factors(self, *, A: sp.csr_matrix | None = None, dF: NDArray[np.float64] | None = None,
                  logdeg: NDArray[np.float64] | None = None,

@@ -255,10 +255,11 @@ def test_explain_matches_recommendation(fitted: rm.Matchmaker) -> None:
 
 def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
                                                network: rm.SupportNetwork) -> None:
-    """similarity is the profile cosine; geography and technology are the learned log-rate
-    ratios; affiliation + partners is networkx's resource allocation index on the whole
-    network; complementarity is tᵀCt; popularity the log degrees; capacity a Poisson
-    regression of the degrees on head-count bands and digital levels, one row per firm."""
+    """similarity is the profile cosine; geography and technology are the fixed point of the
+    joint Poisson model of links; affiliation + partners is networkx's resource allocation
+    index on the whole network; complementarity is tᵀCt; popularity the log degrees;
+    capacity a Poisson regression of the degrees on head-count bands and digital levels, one
+    row per firm."""
     import networkx as nx
 
     rng = np.random.default_rng(0)
@@ -274,25 +275,26 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
     pa, pb = network.firms.positions(a), network.firms.positions(b)
     np.testing.assert_allclose(comps[:, name["similarity"]], (X[pa] * X[pb]).sum(axis=1),
                                atol=1e-6)
-    # learned affinities, recomputed here from the collaboration counts
+    # learned affinities: the joint Poisson model refitted here naively, over explicit pairs
     t = network.firms
     A = network.collaboration_matrix().toarray()
     loc = list(zip(t.district.tolist(), t.cluster.tolist()))
     cats = sorted(set(loc))
     U = np.array([[float(x == c) for c in cats] for x in loc])
-    M = U.T @ A @ U
-    d = M.sum(axis=1)
-    L = np.log((M + 1) / (np.outer(d, d) / d.sum() + 1))
-    ua = [cats.index(loc[p]) for p in pa]
-    ub = [cats.index(loc[p]) for p in pb]
-    np.testing.assert_allclose(comps[:, name["geography"]], L[ua, ub], atol=1e-9)
     Sh = t.tech_matrix().astype(float)
     Sh /= Sh.sum(axis=1, keepdims=True)
-    Mt = Sh.T @ A @ Sh
-    dt_ = Mt.sum(axis=1)
-    Lt = np.log((Mt + 1) / (np.outer(dt_, dt_) / dt_.sum() + 1))
+    off_diag = 1.0 - np.eye(len(t))
+    G, H = np.zeros((len(cats), len(cats))), np.zeros((14, 14))
+    for _ in range(200):
+        E = (Sh @ np.exp(H) @ Sh.T) * off_diag  # expected links per pair, up to exp(G)
+        G = np.log((U.T @ A @ U + 1) / (U.T @ E @ U + 1))
+        P = np.exp(U @ G @ U.T) * off_diag
+        H = np.log((Sh.T @ A @ Sh + 1) / (Sh.T @ P @ Sh + 1))
+    ua = [cats.index(loc[p]) for p in pa]
+    ub = [cats.index(loc[p]) for p in pb]
+    np.testing.assert_allclose(comps[:, name["geography"]], G[ua, ub], atol=1e-7)
     np.testing.assert_allclose(comps[:, name["technology"]],
-                               np.einsum("ij,jk,ik->i", Sh[pa], Lt, Sh[pb]), atol=1e-9)
+                               np.einsum("ij,jk,ik->i", Sh[pa], H, Sh[pb]), atol=1e-7)
     ra = [p for _, _, p in nx.resource_allocation_index(
         network.graph, [(f"firm:{x}", f"firm:{y}") for x, y in zip(a, b)])]
     np.testing.assert_allclose(comps[:, name["affiliation"]] + comps[:, name["partners"]], ra,
