@@ -112,10 +112,12 @@ class Results:
             "rows": self.rows,
         }
 
-    def finish(self) -> dict[str, Any]:
-        """Print the peak RSS; write ``args.json`` if given. Returns the results."""
+    def finish(self, *, rss: bool = True) -> dict[str, Any]:
+        """Print the peak RSS (unless ``rss=False``: the work ran in child processes); write
+        ``args.json`` if given. Returns the results."""
         out = self.to_dict()
-        print(f"{'peak RSS of the process':<44} max_rss_mb={out['max_rss_mb']}")
+        if rss:
+            print(f"{'peak RSS of the process':<44} max_rss_mb={out['max_rss_mb']}")
         path = getattr(self.args, "json", None)
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -234,7 +234,8 @@ _HIDDEN = FACTORS.index("hidden")
 
 def fit_score(m: LatentModel, ni: Array, nj: Array, ci: Array, cj: Array, *,
               pairwise: bool) -> Array:
-    """``x = b_need·y_i·y_j/ΣL² + b_hidden·h_i h_j + b_cap·(κ_i·u_j + κ_j·u_i)/2K``."""
+    """``x = b_need·(B/K)·y_i·y_j/ΣL² + b_hidden·h_i h_j + b_cap·(κ_i·u_j + κ_j·u_i)/2K``
+    (``B`` = 15 observed bits, ``K`` = 8 factors; ``y = L u``)."""
     b_need, b_hidden, b_cap = m.accept
     if pairwise:
         fit = np.einsum("ij,ij->i", ni @ _FIT_METRIC, nj)

@@ -41,8 +41,10 @@ Columns are drawn in this order, all vectorised:
 6. **Certificate**, **materials**, **cooperative memberships** (the catalog's cooperatives,
    per technology group and district, with a community effect) and **participations** (each
    program draws about ``capacity × years × n / 4,362`` firms among those its rules admit,
-   favouring fit, activity and the firm's community, each on a date drawn in the program's
-   period up to the reference date, at most once per program).
+   at most half of them, favouring fit, activity and the firm's community, each on a date
+   drawn between the day it could first join — the program's start, the firm's founding
+   year, and for certificate-only programs the certificate's enactment (2021) — and the end
+   of the program or the reference date; at most once per program).
 
 The hidden model
 ----------------
@@ -53,9 +55,10 @@ Every firm has latent quantities the engine never sees:
   technology means plus noise. The observed needs and topics are thresholded, noisy, partly
   missing views of ``y_i = L u_i``; the hidden factor loads on no observed bit;
 - its **true technologies** (the observed ones can miss a secondary one);
-- ``a_i``, **activity**: ``log a_i = 0.7 log(max(employees, 100) / 100) + 0.1·digital +
-  noise``: firms of 100+ employees are the hubs (heavy-tailed degrees), the rest differ
-  little;
+- ``a_i``, **activity**: ``log a_i = 0.7 log(max(employees, 100) / 100) + 0.1·d_i +
+  noise`` with ``d_i`` the standardised latent digital maturity (the observed digital level
+  is its banded view): firms of 100+ employees are the hubs (heavy-tailed degrees), the rest
+  differ little;
 - its **unit** (with coordinates) and its **community** ``g_i``: informal supplier groups cut
   from firms sorted by unit and value-chain family, about 1% of the firms each (so that, like
   every other ingredient, they dilute alike as the population grows). Communities show only
@@ -71,8 +74,9 @@ Collaboration is a Poisson process over pairs with intensity
 - ``Φ_geo = exp(cluster·[same complex] + district·[same district] - km / ℓ)`` between units,
   divided by ``√(A_u A_u')`` (the units' activity: a firm's partners are bounded by its
   capacity, not by how many firms sit around it);
-- ``f = min(1, exp(x - c))`` with ``x = b_need·y_i·y_j / ΣL² + b_hidden·h_i h_j +
-  b_cap·(κ_i·u_j + κ_j·u_i) / 16``: need fit, shared hidden concerns and one firm's
+- ``f = min(1, exp(x - c))`` with ``x = b_need·(15/8)·y_i·y_j / ΣL² + b_hidden·h_i h_j +
+  b_cap·(κ_i·u_j + κ_j·u_i) / 16`` (15 observed bits over 8 factors keeps the need term on
+  the scale of one factor): need fit, shared hidden concerns and one firm's
   capability meeting the other's need, capped at the ``fit_cap`` quantile ``c``;
 - ``β`` the community boost.
 
@@ -186,12 +190,12 @@ DEFAULT_TUNING: dict[str, Any] = {
     "distance_km": 10.0,
     "geo_capacity": 1.0,
     # log activity = activity_size · log(max(employees, hub_size) / hub_size)
-    #                + 0.1 · digital level (standardised) + activity_sigma · noise:
+    #                + 0.1 · latent digital maturity (standardised) + activity_sigma · noise:
     # firms of hub_size+ employees are the hubs, smaller firms differ little
     "activity_size": 0.7,
     "hub_size": 100,
     "activity_sigma": 0.05,
-    # need fit f = min(1, exp(x - c)), x = b_need · y_i·y_j / Σ L² + b_hidden · h_i h_j
+    # need fit f = min(1, exp(x - c)), x = b_need · (15/8) y_i·y_j / Σ L² + b_hidden · h_i h_j
     #          + b_cap · (κ_i·u_j + κ_j·u_i) / 16 (y = L u the latent scores behind the
     #          observed needs and topics, h the hidden factor), c the fit_cap quantile of x;
     #          accept = (b_need, b_hidden, b_cap)
@@ -301,6 +305,18 @@ _INSTITUTE_KIND_OFFSET: dict[InstituteKind, float] = {
 }
 _BUSAN_ROOT_FIRMS = 4362
 _DATE_FREE_RULES = (SME, MaxEmployees, InRegion, TargetTechnologies, CertificateRequired)
+#: The root-firm certificate (뿌리기업 확인서) exists since 2021 (DOMAIN_FACTS §4; the first
+#: day of 2021 is assumed): no participation that needs it is dated earlier.
+CERTIFICATE_SINCE = np.datetime64("2021-01-01", "D")
+
+
+def _requires_certificate(prog: Program) -> bool:
+    """Whether every way into the program needs the certificate (top level or inside AllOf)."""
+    def needs(rule: Rule) -> bool:
+        if isinstance(rule, CertificateRequired):
+            return True
+        return isinstance(rule, AllOf) and any(needs(r) for r in rule.rules)
+    return any(needs(r) for r in prog.rules)
 
 
 # --- the calibration table -----------------------------------------------------------------
@@ -759,6 +775,8 @@ class _Generator:
         age[old] += np.minimum(rng.geometric(1 / 7.0, int(old.sum())) - 1, 40)
         self.age = age
         self.founded = self.ref.year - age
+        founded_year = (np.asarray(self.founded, np.int64) - 1970).astype("datetime64[Y]")
+        self._founded_day = founded_year.astype("datetime64[D]")  # 1 January
         z_age_std = (age - age.mean()) / max(age.std(), 1e-9)
         # workforce aged 40+: logit-normal, older firms and mold older, intelligent younger
         eff = np.zeros(N_TECH)
@@ -934,6 +952,12 @@ class _Generator:
             ok = np.ones(n, bool)
             for r in free:
                 ok &= np.asarray(r.mask(table, program=prog, on=prog.start), bool)
+            # the first day each firm could have joined: the program's start, the year the
+            # firm was founded and, for certificate-only programs, the certificate's enactment
+            first = np.maximum(start, self._founded_day)
+            if _requires_certificate(prog):
+                first = np.maximum(first, CERTIFICATE_SINCE)
+            ok &= first <= stop
             eligible = np.flatnonzero(ok)
             # fit of the latent needs to the program's axes and topics, activity, community
             v = _latent.profile_vector(prog.all_axes, prog.topics)
@@ -945,7 +969,9 @@ class _Generator:
             if count <= 0:
                 continue
             chosen = np.sort(eligible[np.argpartition(-score, count - 1)[:count]])
-            on = start + rng.integers(0, span, chosen.size)
+            lo = first[chosen]
+            days_open = (stop - lo).astype(np.int64) + 1
+            on = lo + np.floor(rng.random(chosen.size) * days_open).astype(np.int64)
             if dated:
                 keep = _check_dated(dated, prog, table, chosen, on)
                 chosen, on = chosen[keep], on[keep]
@@ -1332,7 +1358,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class CalibrationReport:
     """Every marginal of a population beside its target and source.
 
@@ -1368,6 +1394,9 @@ class CalibrationReport:
         return out
 
     _HEAD = ("group", "marginal", "observed", "target", "", "status", "year", "source")
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def __str__(self) -> str:
         cells = self._cells()
