@@ -4,7 +4,8 @@
 :class:`rootmatch.evaluate.Recommender` contract: ``fit`` returns the recommender; ``recommend``
 returns two ``(n, k)`` arrays; never the firm itself nor an existing partner; known ids, no
 duplicate in a row, padding only at the end; finite scores sorted descending with ties by
-id; ``k`` honoured (also ``k = 0`` and ``k`` beyond the number of candidates); the same
+id; ``k`` honoured (also ``k = 0`` and ``k`` beyond the number of candidates; a shorter
+list is the head of a longer one; some firm gets a recommendation); the same
 answer twice, whatever the batch, and after a refit of a clone with the same seed; and an
 unknown id raises a ``KeyError`` that names it. :func:`matcher_checks` yields the same checks
 one by one (for ``pytest.mark.parametrize``).
@@ -115,6 +116,10 @@ def _check_k_honoured(ctx: _Context) -> None:
     for k in sorted({0, 1, ctx.k}):
         ctx.recommend(q, k)
     ctx.recommend(q[:0], ctx.k)
+    ids, _ = ctx.main()
+    if ctx.all_ids.size > 1 and ctx.k > 0 and not (ids != "").any():
+        raise _fail("k_honoured", f"no firm of {len(ctx.queries)} queried got any "
+                    "recommendation")
     n = ctx.all_ids.size
     if n <= 5000:  # k beyond the number of candidates: everything, then padding
         big = n + 2
@@ -212,6 +217,14 @@ def _check_deterministic(ctx: _Context) -> None:
                exact=False)
 
 
+def _check_k_prefix(ctx: _Context) -> None:
+    """A shorter list is the head of the longer one: the ranking does not depend on k."""
+    ids, scores = ctx.main()
+    for k in sorted({1, ctx.k - 1} - {0}):
+        head = ctx.recommend(ctx.queries, k)
+        _same_rows("k_prefix", (ids[:, :k], scores[:, :k]), head, ctx.queries, exact=False)
+
+
 def _check_refit(ctx: _Context) -> None:
     a, b = _clone(ctx.recommender), _clone(ctx.recommender)
     a.fit(ctx.network)
@@ -250,6 +263,7 @@ _CHECKS: tuple[tuple[str, Callable[[_Context], None]], ...] = (
     ("finite_sorted_scores", _check_sorted),
     ("deterministic", _check_deterministic),
     ("refit_deterministic", _check_refit),
+    ("k_prefix", _check_k_prefix),
     ("unknown_ids_raise", _check_unknown),
 )
 

@@ -64,6 +64,20 @@ def test_empty_truth_is_skipped(metric) -> None:
     assert np.isnan(metric(rec, [set(), set(), {""}], 2))  # nothing to score: NaN
 
 
+@pytest.mark.parametrize("metric", [ev.precision_at_k, ev.recall_at_k, ev.ndcg_at_k,
+                                    ev.map_at_k, ev.hit_rate_at_k])
+def test_tie_at_the_k_boundary(metric) -> None:
+    """Two candidates tie for the k-th slot: the metric scores the list the recommender gave
+    (ties broken by id), so the relevant one counts only when it is ranked inside k."""
+    relevant = [{"c"}]
+    inside = metric([["a", "c", "b"]], relevant, 2)  # tie (b, c) broken with c first
+    outside = metric([["a", "b", "c"]], relevant, 2)  # the same tie broken with b first
+    assert inside > 0
+    assert outside == 0
+    # and the tied item just past k never counts, whatever its score
+    assert metric([["a", "b", "c"]], relevant, 2) == metric([["a", "b"]], relevant, 2)
+
+
 def test_ties_are_broken_by_the_recommender_not_the_metric() -> None:
     # two tied candidates: the metric reads the order the recommender gives (ties by id)
     relevant = [{"b"}]

@@ -56,7 +56,7 @@ def test_check_names_are_stable(population, network) -> None:
     names = [n for n, _ in matcher_checks(ev.PopularityRecommender(), network)]
     assert names == ["fit_returns_self", "k_honoured", "never_self", "never_existing_partner",
                      "known_unique_ids", "finite_sorted_scores", "deterministic",
-                     "refit_deterministic", "unknown_ids_raise"]
+                     "refit_deterministic", "k_prefix", "unknown_ids_raise"]
 
 
 # ------------------------------------------------------------------ broken recommenders
@@ -125,6 +125,11 @@ class Broken(BaseEstimator):
             ids[:, 0] = "NOT-A-FIRM"
         elif d == "int_ids":
             return np.zeros(ids.shape, int), scores
+        elif d == "empty":
+            return np.full(ids.shape, ""), np.full(scores.shape, -np.inf)
+        elif d == "k_dependent" and k < 5:  # short lists skip the best candidate
+            more_ids, more_scores = self.inner_.recommend(firm_ids, k + 1)
+            return more_ids[:, 1:].copy(), more_scores[:, 1:].copy()
         return ids, scores
 
 
@@ -145,6 +150,8 @@ class Broken(BaseEstimator):
         ("refit_differs", "refit_deterministic"),
         ("unknown_id_out", "known_ids"),
         ("int_ids", "output"),
+        ("empty", "k_honoured"),
+        ("k_dependent", "k_prefix"),
         ("unknown_ignored", "unknown_ids"),
         ("unknown_value_error", "unknown_ids"),
         ("unknown_silent_key_error", "unknown_ids"),
