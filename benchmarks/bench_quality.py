@@ -71,8 +71,19 @@ def _pm(res: ev.Comparison, method: str, split: str, metric: str, k: int) -> str
     return f"{r.value:.4f} ± {r.stderr:.4f}"
 
 
+def _ci(res: ev.Comparison, a: str, b: str, split: str, k: int, *, ratio: bool = False,
+        metric: str = "ndcg") -> str:
+    """The 90% paired-bootstrap interval of a − b (or a / b) over the query firms."""
+    low, high = ev.bootstrap_interval(res.record(a, split, metric, k=k),
+                                      res.record(b, split, metric, k=k), ratio=ratio)
+    if ratio:
+        return f"90% interval {low:.0%}–{high:.0%}"
+    return f"difference {low:+.4f} to {high:+.4f} (90%)"
+
+
 def bars(res: ev.Comparison, *, k: int = 10, program_k: int = 5) -> list[tuple[str, bool, str]]:
-    """The project's quality bars: (description, holds, the numbers ± standard errors)."""
+    """The project's quality bars: (description, holds, the numbers ± standard errors, and a
+    paired-bootstrap interval of the comparison)."""
     out = []
     for split in ("warm", "cold"):
         for metric in ("ndcg", "recall"):
@@ -82,30 +93,35 @@ def bars(res: ev.Comparison, *, k: int = 10, program_k: int = 5) -> list[tuple[s
             out.append((f"{split}: hybrid beats every single-signal baseline on {metric}@{k}",
                         all(h > v for v in losers.values()),
                         (f"hybrid {_pm(res, 'hybrid', split, metric, k)}, best baseline {best} "
-                        f"{_pm(res, best, split, metric, k)}")))
+                         f"{_pm(res, best, split, metric, k)}; "
+                         f"{_ci(res, 'hybrid', best, split, k, metric=metric)}")))
     for split, share in (("warm", 0.7), ("cold", 0.5)):
         h = res.value("hybrid", split, "ndcg", k=k)
         o = res.value("oracle", split, "ndcg", k=k)
         ratio = h / o if o > 0 else float("nan")
         text = f"{split}: hybrid reaches >= {share:.0%} of the oracle's ndcg@{k} (observed)"
         out.append((text, ratio >= share, (f"hybrid {_pm(res, 'hybrid', split, 'ndcg', k)} / "
-                    f"oracle {_pm(res, 'oracle', split, 'ndcg', k)} = {ratio:.1%}")))
+                    f"oracle {_pm(res, 'oracle', split, 'ndcg', k)} = {ratio:.1%}; "
+                    f"{_ci(res, 'hybrid', 'oracle', split, k, ratio=True)}")))
     for split in ("warm", "cold"):
         r, c, o = (res.value(m, split, "ndcg", k=k) for m in ("random", "content", "oracle"))
         out.append((f"{split}: random < content < oracle on ndcg@{k}", r < c < o,
                     " < ".join(_pm(res, m, split, "ndcg", k)
-                               for m in ("random", "content", "oracle"))))
+                               for m in ("random", "content", "oracle"))
+                    + f"; content − random: {_ci(res, 'content', 'random', split, k)}"))
     for split in ("warm", "cold"):
         h = res.value("hybrid", split, "ndcg", k=k)
         e = res.value("hybrid_equal_weights", split, "ndcg", k=k)
         out.append((f"{split}: the learned blend beats equal weights on ndcg@{k}", h > e,
                     (f"learned {_pm(res, 'hybrid', split, 'ndcg', k)}, equal "
-                     f"{_pm(res, 'hybrid_equal_weights', split, 'ndcg', k)}")))
+                     f"{_pm(res, 'hybrid_equal_weights', split, 'ndcg', k)}; "
+                     f"{_ci(res, 'hybrid', 'hybrid_equal_weights', split, k)}")))
     h = res.value("hybrid", "program", "ndcg", k=program_k)
     p = res.value("popularity", "program", "ndcg", k=program_k)
     out.append((f"program: hybrid beats popularity on ndcg@{program_k}", h > p,
                 (f"hybrid {_pm(res, 'hybrid', 'program', 'ndcg', program_k)}, popularity "
-                f"{_pm(res, 'popularity', 'program', 'ndcg', program_k)}")))
+                 f"{_pm(res, 'popularity', 'program', 'ndcg', program_k)}; "
+                 f"{_ci(res, 'hybrid', 'popularity', 'program', program_k)}")))
     return out
 
 
@@ -127,7 +143,8 @@ def main() -> None:
         for (method, split), (fit_s, rec_s) in res.seconds.items():
             print(f"| {method} | {split} | {fit_s:.2f} | {rec_s:.2f} |")
         print()
-        print("Bars (mean ± standard error over the query firms):")
+        print("Bars (mean ± standard error over the query firms; 90% paired-bootstrap "
+              "interval of each comparison):")
         for text, ok, numbers in bars(res):
             print(f"- [{'x' if ok else ' '}] {text}: {numbers}")
         print(f"\ntotal {total:.1f} s (generate {stages['generate']:.1f} s, splits "

@@ -104,6 +104,7 @@ __all__ = [
     "Split",
     "average_precision_at_k",
     "baselines",
+    "bootstrap_interval",
     "catalog_coverage",
     "cold_start_split",
     "compare",
@@ -539,7 +540,9 @@ class Record:
     """One measured figure: ``{"method", "split", "relevance", "metric", "k", "value"}``.
 
     ``stderr`` is the standard error of the mean over the scored queries (NaN for coverage
-    and diversity); it is not part of :meth:`to_dict`.
+    and diversity) and ``per_query`` the value of each query in the split's query order
+    (NaN where a query is not scored; ``None`` for coverage and diversity); neither is part
+    of :meth:`to_dict`.
     """
 
     method: str
@@ -549,6 +552,7 @@ class Record:
     k: int
     value: float
     stderr: float = float("nan")
+    per_query: NDArray[np.float64] | None = field(default=None, eq=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (NaN becomes ``None``)."""
@@ -628,6 +632,58 @@ class Comparison:
         return "\n".join(out).rstrip() + "\n"
 
 
+def bootstrap_interval(
+    a: Record, b: Record, *, ratio: bool = False, level: float = 0.9, n_boot: int = 2000,
+    random_state: SeedLike = 0,
+) -> tuple[float, float]:
+    """Paired bootstrap interval of ``mean(a) - mean(b)``, or of ``mean(a) / mean(b)``.
+
+    ``a`` and ``b`` are records of two methods on the same split, relevance, metric and
+    ``k``: the same queries, so queries are resampled in pairs (which keeps the two methods'
+    shared luck, e.g. a query whose held-out partner is easy for everyone). Queries that
+    either record does not score are left out.
+
+    Returns
+    -------
+    (low, high) : the ``level`` percentile interval (NaN when it cannot be computed).
+
+    Examples
+    --------
+    >>> a = Record(method="a", split="warm", relevance="observed", metric="ndcg", k=10,
+    ...            value=0.5, per_query=np.array([1.0, 0.0, 1.0, 0.0] * 5))
+    >>> b = Record(method="b", split="warm", relevance="observed", metric="ndcg", k=10,
+    ...            value=0.25, per_query=np.array([1.0, 0.0, 0.0, 0.0] * 5))
+    >>> low, high = bootstrap_interval(a, b)          # a - b = 0.25
+    >>> bool(0.0 < low < 0.25 < high), round(high, 2)
+    (True, 0.4)
+    """
+    key_a = (a.split, a.relevance, a.metric, a.k)
+    if key_a != (b.split, b.relevance, b.metric, b.k):
+        raise ValidationError(f"records differ in split, relevance, metric or k: {key_a} vs "
+                              f"{(b.split, b.relevance, b.metric, b.k)}", field="b")
+    if a.per_query is None or b.per_query is None or a.per_query.shape != b.per_query.shape:
+        raise ValidationError("both records need per-query values of the same queries",
+                              field="per_query")
+    keep = ~(np.isnan(a.per_query) | np.isnan(b.per_query))
+    va, vb = a.per_query[keep], b.per_query[keep]
+    if va.size == 0:
+        return float("nan"), float("nan")
+    rng = check_rng(random_state)
+    idx = rng.integers(va.size, size=(n_boot, va.size))
+    ma, mb = va[idx].mean(axis=1), vb[idx].mean(axis=1)
+    if ratio:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = np.where(mb > 0, ma / np.where(mb > 0, mb, 1.0), np.nan)
+        stat = stat[~np.isnan(stat)]
+        if stat.size == 0:
+            return float("nan"), float("nan")
+    else:
+        stat = ma - mb
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(stat, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def _cell(r: Record | None, digits: int, stderr: bool) -> str:
     if r is None:
         return ""
@@ -663,7 +719,7 @@ def _relevance_records(method: str, split: Split, relevance: str, ids: NDArray[n
     for m, v in per_query.items():
         mean, se = _mean_se(v)
         out.append(Record(method=method, split=split.kind, relevance=relevance, metric=m, k=k,
-                          value=mean, stderr=se))
+                          value=mean, stderr=se, per_query=np.asarray(v, np.float64)))
     return out
 
 

@@ -17,6 +17,7 @@ def test_bench_quality_smoke(tmp_path: Path) -> None:
          "--json", str(out)],
         capture_output=True, text=True, check=True, timeout=300)
     assert "Bars (mean ± standard error" in run.stdout
+    assert "90% interval" in run.stdout
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert rows
     for row in rows:

@@ -501,3 +501,25 @@ def test_compare_values_are_the_metric_functions(population) -> None:
         ev.ndcg_at_k(ids, oracle_rel, 10))
     assert "±" in res.to_markdown(stderr=True)
     assert "±" not in res.to_markdown()
+
+
+def test_bootstrap_interval_is_paired_and_seeded() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.random(400)
+    a = ev.Record(method="a", split="warm", relevance="observed", metric="ndcg", k=10,
+                  value=0.0, per_query=base + 0.01)
+    b = ev.Record(method="b", split="warm", relevance="observed", metric="ndcg", k=10,
+                  value=0.0, per_query=base)
+    # paired: a is b plus 0.01 on every query, so the difference is exactly 0.01
+    low, high = ev.bootstrap_interval(a, b)
+    assert low == pytest.approx(0.01)
+    assert high == pytest.approx(0.01)
+    lo_r, hi_r = ev.bootstrap_interval(a, b, ratio=True)
+    assert lo_r < (base.mean() + 0.01) / base.mean() < hi_r
+    assert ev.bootstrap_interval(a, b, random_state=3) == ev.bootstrap_interval(
+        a, b, random_state=3)
+    # unscored queries (NaN on either side) are left out
+    nan_a = attrs.evolve(a, per_query=np.where(np.arange(400) < 10, np.nan, a.per_query))
+    assert np.isfinite(ev.bootstrap_interval(nan_a, b)).all()
+    with pytest.raises(rm.ValidationError):
+        ev.bootstrap_interval(a, attrs.evolve(b, metric="recall"))
