@@ -31,6 +31,9 @@ of augmented vectors (:func:`augmented_factors`); ``partners`` is a sparse corre
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from attrs import frozen
@@ -74,8 +77,8 @@ def tech_shares(tech: NDArray[np.bool_]) -> NDArray[np.float64]:
 
 
 def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
-               A: sp.spmatrix, *, alpha: float = 1.0, max_iter: int = 200,
-               tol: float = 1e-9) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+               A: sp.spmatrix, *, alpha: float = 1.0, max_iter: int = 20_000,
+               tol: float = 1e-10) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Location and technology affinities learned jointly from observed links.
 
     A Poisson log-linear model of the links between firm pairs: the expected number of links
@@ -89,14 +92,19 @@ def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
     ``G = log((M_loc + α) / (E_loc + α))``, ``H = log((M_tech + α) / (E_tech + α))``
 
     where ``M_loc = Uᵀ A U`` and ``M_tech = Sᵀ A S`` count link ends between categories and
-    ``E`` are the links the model expects there, over ordered pairs of distinct firms.
-    Every step is on location × technology tables, so the cost does not grow with the
-    number of firms past building them.
+    ``E`` are the links the model expects there, over ordered pairs of distinct firms. The
+    firms enter once, through per-location sums (``Uᵀ S`` and each location's ``Σ s_i s_iᵀ``):
+    the iterations run on location × technology tables whatever the number of firms.
 
     Returns
     -------
     G : ndarray of shape (n_locations, n_locations)
     H : ndarray of shape (n_technologies, n_technologies)
+
+    Warns
+    -----
+    RuntimeWarning
+        If the iterations stop before the largest change falls below ``tol``.
 
     Examples
     --------
@@ -111,25 +119,39 @@ def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
     U = sp.csr_matrix(U, dtype=np.float64)
     S = np.asarray(S, dtype=np.float64)
     A = sp.csr_matrix(A, dtype=np.float64)
-    W = np.asarray(U.T @ S)  # firms (shares) per location × technology
+    n_loc, n_tech = U.shape[1], S.shape[1]
+    change = float("inf")
+    W = np.asarray(U.T @ S)  # technology shares per location
     M_loc = np.asarray((U.T @ (A @ U)).todense())
     M_tech = S.T @ np.asarray(A @ S)
-    unit = np.asarray(U.argmax(axis=1)).ravel()
-    G = np.zeros(M_loc.shape)
-    H = np.zeros(M_tech.shape)
+    # each location's Σ s_i s_iᵀ: what a firm paired with itself would add (taken out below)
+    own = np.asarray(U.T @ (S[:, :, None] * S[:, None, :]).reshape(-1, n_tech * n_tech)
+                     ).reshape(n_loc, n_tech, n_tech)
+    G = np.zeros((n_loc, n_loc))
+    H = np.zeros((n_tech, n_tech))
     for _ in range(max_iter):
         eH = np.exp(H)
-        self_loc = np.bincount(unit, weights=np.einsum("ij,jk,ik->i", S, eH, S),
-                               minlength=G.shape[0])
-        E_loc = W @ eH @ W.T - np.diag(self_loc)
-        G = np.log((M_loc + alpha) / (np.maximum(E_loc, 0.0) + alpha))
-        eG = np.exp(G)
-        E_tech = W.T @ eG @ W - S.T @ (S * eG[unit, unit][:, None])
+        E_loc = W @ eH @ W.T - np.diag(np.einsum("ust,st->u", own, eH))
+        G_new = np.log((M_loc + alpha) / (np.maximum(E_loc, 0.0) + alpha))
+        eG = np.exp(G_new)
+        E_tech = W.T @ eG @ W - np.einsum("u,ust->st", np.diag(eG), own)
         H_new = np.log((M_tech + alpha) / (np.maximum(E_tech, 0.0) + alpha))
-        done = float(np.abs(H_new - H).max()) < tol
-        H = H_new
-        if done:
+        # G + c and H - c expect the same links: a ridge that plain scaling crawls along.
+        # Summing each fixed-point equation over its cells gives the one condition that
+        # pins c, Σ exp(G) - n_loc² = Σ exp(H) - n_tech²; jump to it (c = 0 at the fixed
+        # point, so the fixed point is unchanged).
+        a, b = float(np.exp(G_new).sum()), float(np.exp(H_new).sum())
+        d = float(n_loc**2 - n_tech**2)
+        c = math.log((d + math.sqrt(d * d + 4.0 * a * b)) / (2.0 * a))
+        G_new += c
+        H_new -= c
+        change = max(float(np.abs(G_new - G).max()), float(np.abs(H_new - H).max()))
+        G, H = G_new, H_new
+        if change < tol:
             break
+    else:
+        warnings.warn(f"affinities did not converge in {max_iter} iterations (last change "
+                      f"{change:.2e})", RuntimeWarning, stacklevel=2)
     return G, H
 
 
@@ -292,8 +314,8 @@ class RowPlan:
 def row_plan(f: PairFactors, weights: NDArray[np.floating]) -> RowPlan:
     """Build the :class:`RowPlan` of the blend ``weights`` over factors ``f``."""
     w = dict(zip(COMPONENTS, (float(x) for x in weights)))
-    keys = np.ascontiguousarray(np.hstack([f.S, f.T]))
-    _, first, tset = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    keys = (f.S > 0) @ (np.int64(1) << np.arange(f.S.shape[1], dtype=np.int64))  # the set
+    _, first, tset = np.unique(keys, return_index=True, return_inverse=True)
     tset = tset.ravel()
     S, T = f.S[first], f.T[first]
     tech_pair = w["technology"] * (f.SL[first] @ S.T) + w["complementarity"] * (f.TC[first] @ T.T)

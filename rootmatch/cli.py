@@ -331,8 +331,10 @@ def _table(report: dict[str, Any], lang: str) -> str:
             lines.append(f"  {h['none']}")
         for r in recs:
             kind = _cut(h[r["kind"]], 9)
+            chance = (f" {r['probability']:7.2%}" if r.get("probability") is not None
+                      else "")
             lines.append(f"  {r['rank']:>2}. {kind} {_cut(r['target'], 12)} "
-                         f"{_cut(r['name'], 36)} {r['score']:8.3f}")
+                         f"{_cut(r['name'], 36)} {r['score']:8.3f}{chance}")
             lines.extend(f"        · {reason[lang]}" for reason in r["reasons"])
             if miss:
                 remedy = r["remedy"][lang] if r["remedy"] else "-"

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.special
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
@@ -82,6 +83,10 @@ class Recommendation:
     kind : {"firm", "institute", "program"}
     score : float
         The blended score the ranking uses (higher is better).
+    probability : float or None
+        Partners: the calibrated probability that the pair would collaborate (Platt scaling
+        of the kind's blend on held-out links), comparable between firms and institutes;
+        lists that mix both kinds are ranked by it. ``None`` for programs.
     components : dict of str -> float
         Each signal's contribution (weight × raw component); they add up to ``score``.
     reasons : tuple of Reason
@@ -97,6 +102,7 @@ class Recommendation:
     target: str
     kind: str
     score: float
+    probability: float | None = None
     components: dict[str, float] = field(factory=dict)
     reasons: tuple[Reason, ...] = ()
     eligible: bool = True
@@ -120,6 +126,7 @@ class Recommendation:
             "target": self.target,
             "kind": self.kind,
             "score": float(self.score),
+            "probability": None if self.probability is None else float(self.probability),
             "components": {k: float(v) for k, v in self.components.items()},
             "reasons": [{"ko": r.ko, "en": r.en} for r in self.reasons],
             "eligible": self.eligible,
@@ -167,6 +174,33 @@ def _learn_blend(X: NDArray[np.float64], y: NDArray[np.int_], fallback: NDArray[
     if not np.any(coef > 0):
         return fallback
     return coef / scale / coef.sum()
+
+
+def _calibrate(s_pos: NDArray[np.float64], s_neg: NDArray[np.float64], n_pairs: int,
+               holdout: float) -> tuple[float, float]:
+    """Platt scaling of a blend: ``(a, b)`` with ``sigmoid(a·score + b)`` the probability
+    that a not-yet-linked pair of that score collaborates.
+
+    Fitted on held-out links against uniformly sampled non-links, then corrected for the
+    sampling: the negatives stand for ``n_pairs`` pairs, and the held-out links for a
+    ``holdout`` share of all links.
+    """
+    if s_pos.size < 5 or s_neg.size < 5:
+        return _default_calibration(int(s_pos.size / max(holdout, 1e-9)), n_pairs)
+    x = np.concatenate([s_pos, s_neg])
+    y = np.concatenate([np.ones(s_pos.size), np.zeros(s_neg.size)])
+    sd = float(x.std()) or 1.0
+    model = LogisticRegression(C=1e4, max_iter=1000).fit((x / sd)[:, None], y)
+    a = max(float(model.coef_[0, 0]) / sd, 1e-9)  # odds never fall with the blend
+    b = (float(model.intercept_[0]) + math.log(s_neg.size / max(n_pairs, 1))
+         - math.log(max(holdout, 1e-9)))
+    return a, b
+
+
+def _default_calibration(n_links: int, n_pairs: int) -> tuple[float, float]:
+    """Slope 1 and the base rate of links, when there are too few links to fit."""
+    rate = (n_links + 0.5) / (max(n_pairs, 1) + 1.0)
+    return 1.0, math.log(rate / (1.0 - min(rate, 0.5)))
 
 
 class Matchmaker(BaseEstimator):
@@ -312,12 +346,22 @@ class Matchmaker(BaseEstimator):
         self.L_geo_, self.L_tech_ = self._affinities(self.A_)
         self._derive_programs()
 
-        # blend weights
+        # blend weights, then the map from blend to collaboration odds
+        data = self._firm_holdout(rng)
         if self.weights is not None:
             w = _weights_vector(self.weights, COMPONENTS, "weights")
         else:
-            w = self._learn_firm_weights(rng, seed)
+            w = self._learn_firm_weights(data, rng, seed)
         self._w = w
+        n_pairs = n * (n - 1) // 2 - self.A_.nnz // 2
+        if data is None:
+            self._calib_firm = _default_calibration(self.A_.nnz // 2, n_pairs)
+        else:
+            factors, hi, hj, ni, nj = data
+            self._calib_firm = _calibrate(pair_components(factors, hi, hj) @ w,
+                                          pair_components(factors, ni, nj) @ w,
+                                          n_pairs, self.holdout)
+        self.calibration_ = np.array([*self._calib_firm, *self._calib_inst])
         self._fit_programs(rng, seed)
         self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
         self._derive_factors()
@@ -408,11 +452,20 @@ class Matchmaker(BaseEstimator):
         firm_nodes = np.array([where[f"firm:{f}"] for f in self.firm_ids_], dtype=np.intp)
         inst_nodes = np.array([where[f"inst:{i}"] for i in self.inst_ids_], dtype=np.intp)
         self.inst_prox_ = self._firm_inst_ra(adj, firm_nodes, inst_nodes)
+        data = self._institute_holdout(adj, firm_nodes, inst_nodes, rng)
+        fallback = _weights_vector(DEFAULT_INSTITUTE_WEIGHTS, INSTITUTE_COMPONENTS, "w")
         if self.institute_weights is not None:
             wi = _weights_vector(self.institute_weights, INSTITUTE_COMPONENTS, "institute_weights")
+        elif data is None:
+            wi = fallback
         else:
-            wi = self._learn_institute_weights(adj, firm_nodes, inst_nodes, network, rng)
+            wi = _learn_blend(data[0], data[1], fallback, int(rng.integers(2**31 - 1)))
         self._wi = wi
+        n_pairs = len(self.firm_ids_) * max(n_inst, 1) - self.inst_links_.nnz
+        self._calib_inst = (_calibrate(data[0][data[1] == 1] @ wi, data[0][data[1] == 0] @ wi,
+                                       n_pairs, self.holdout)
+                            if data is not None else _default_calibration(
+                                self.inst_links_.nnz, n_pairs))
         if n_inst == 0:
             self.inst_prox_ = np.zeros((len(self.firm_ids_), 0), np.float32)
 
@@ -424,12 +477,13 @@ class Matchmaker(BaseEstimator):
         left = adj[firm_nodes].multiply(inv[None, :]).tocsr()
         return np.asarray((left @ adj[:, inst_nodes]).toarray(), dtype=np.float32)
 
-    def _learn_institute_weights(self, adj, firm_nodes, inst_nodes, network, rng):  # type: ignore[no-untyped-def]
-        fallback = _weights_vector(DEFAULT_INSTITUTE_WEIGHTS, INSTITUTE_COMPONENTS, "w")
+    def _institute_holdout(self, adj, firm_nodes, inst_nodes, rng):  # type: ignore[no-untyped-def]
+        """Components (X) and labels (y) of held-out firm–institute links and random
+        non-links, scored on the network without the held-out links; None if too few."""
         links = self.inst_links_.tocoo()
         m = links.nnz
         if m < 20 or len(self.inst_ids_) == 0:
-            return fallback
+            return None
         hold = rng.random(m) < self.holdout
         if not hold.any():
             hold[rng.integers(m)] = True
@@ -451,14 +505,15 @@ class Matchmaker(BaseEstimator):
             prox[f_all, u_all].astype(float),
         ])
         y = np.concatenate([np.ones(fi.size, int), np.zeros(nf.size, int)])
-        return _learn_blend(X, y, fallback, int(rng.integers(2**31 - 1)))
+        return X, y
 
-    def _learn_firm_weights(self, rng: np.random.Generator, seed: int) -> NDArray[np.float64]:
-        fallback = _weights_vector(DEFAULT_WEIGHTS, COMPONENTS, "weights")
+    def _firm_holdout(self, rng: np.random.Generator) -> Any:
+        """Training factors without a held-out share of the links, the held-out pairs and
+        random non-linked pairs; None if there are too few links."""
         upper = sp.triu(self.A_, k=1).tocoo()
         m = upper.nnz
         if m < 10:
-            return fallback
+            return None
         hold = rng.random(m) < self.holdout
         if not hold.any():
             hold[rng.integers(m)] = True
@@ -481,6 +536,14 @@ class Matchmaker(BaseEstimator):
         factors = self._factors(A=A_train, dF=dF_train, logdeg=logdeg_train,
                                 cap=self._capacity(A_train), L_geo=L_geo,
                                 L_tech=L_tech)
+        return factors, hi, hj, ni, nj
+
+    def _learn_firm_weights(self, data: Any, rng: np.random.Generator,
+                            seed: int) -> NDArray[np.float64]:
+        fallback = _weights_vector(DEFAULT_WEIGHTS, COMPONENTS, "weights")
+        if data is None:
+            return fallback
+        factors, hi, hj, ni, nj = data
         if self.blend == "listwise":
             return self._learn_listwise(factors, hi, hj, rng, fallback)
         X = pair_components(factors, np.concatenate([hi, ni]), np.concatenate([hj, nj]))
@@ -619,6 +682,14 @@ class Matchmaker(BaseEstimator):
             s[np.repeat(np.arange(rows.size), counts), cols] = -np.inf
         return s
 
+    def _log_odds(self, kind: str, score: Any) -> Any:
+        """The calibrated log-odds of collaborating, from a firm or institute blend score."""
+        a, b = self.calibration_[:2] if kind == "firm" else self.calibration_[2:]
+        return a * score + b
+
+    def _probability(self, kind: str, score: float) -> float:
+        return float(scipy.special.expit(self._log_odds(kind, float(score))))
+
     def _check_kinds(self, kinds: Iterable[str]) -> tuple[str, ...]:
         kinds = tuple(kinds)
         bad = [k for k in kinds if k not in ("firm", "institute")]
@@ -664,10 +735,10 @@ class Matchmaker(BaseEstimator):
             a, b, common_partners=common, names=self.names_,
             both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
         )
+        score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
-            target=str(self.firm_ids_[j]), kind="firm",
-            score=float(sum(contrib.values())) if score is None else float(score),
-            components=contrib, reasons=reasons,
+            target=str(self.firm_ids_[j]), kind="firm", score=score,
+            probability=self._probability("firm", score), components=contrib, reasons=reasons,
         )
 
     def _institute_recommendation(
@@ -682,9 +753,10 @@ class Matchmaker(BaseEstimator):
                   if p in self.programs_ and inst.id in self.programs_[p].operators]
         reasons = firm_institute_reasons(firm, inst, linked_programs=sorted(set(linked)),
                                          names=self.names_)
+        score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
-            target=inst.id, kind="institute",
-            score=float(sum(contrib.values())) if score is None else float(score),
+            target=inst.id, kind="institute", score=score,
+            probability=self._probability("institute", score),
             components={k: float(v) for k, v in contrib.items()}, reasons=reasons,
         )
 
@@ -756,7 +828,9 @@ class Matchmaker(BaseEstimator):
         Returns
         -------
         list of Recommendation
-            Sorted by score descending, ties by (kind, id). Never the firm itself.
+            Sorted by score descending, ties by (kind, id), when one kind is asked for; with
+            both, by ``probability`` (the calibrated odds of collaborating, comparable across
+            kinds and, within a kind, in the order of score). Never the firm itself.
         """
         i = self._pos(firm_id)
         k = self._check_k(k)
@@ -774,7 +848,10 @@ class Matchmaker(BaseEstimator):
         if "institute" in kinds and self.inst_ids_:
             s = self._inst_scores(np.array([i]), exclude_existing=exclude_existing)[0]
             pool += [(float(v), 1, self.inst_ids_[u], u) for u, v in enumerate(s) if v > -np.inf]
-        pool.sort(key=lambda t: (-t[0], t[1], t[2]))
+        # one kind: by score; both: by the calibrated odds of collaborating (within a kind
+        # the same order, a monotone map of the score)
+        kind_name = ("firm", "institute")
+        pool.sort(key=lambda t: (-self._log_odds(kind_name[t[1]], t[0]), t[1], t[2]))
         pool = pool[:k]
         firm_js = np.array([j for _, kind, _, j in pool if kind == 0], dtype=np.intp)
         comps = iter(self._pair_components(np.full(firm_js.size, i), firm_js,
@@ -896,7 +973,9 @@ class Matchmaker(BaseEstimator):
         ids : ndarray of str, shape (n, k)
             Recommended entity ids; ``""`` pads rows with fewer than ``k`` candidates.
         scores : ndarray of float32, shape (n, k)
-            Their scores, descending per row (ties by (kind, id)); ``-inf`` pads.
+            Their scores, descending per row (ties by (kind, id)); ``-inf`` pads. With both
+            kinds, the calibrated log-odds of collaborating (``Recommendation.probability``
+            on the logit scale), which compare firms with institutes.
 
         Notes
         -----
@@ -927,6 +1006,7 @@ class Matchmaker(BaseEstimator):
         sample = self.sample_cols_
         K_sample_T = self.K_[sample].T
         local = threading.local()
+        both = "firm" in kinds and "institute" in kinds and n_inst > 0
 
         def run(start: int) -> tuple[int, NDArray[np.int64], NDArray[np.float32]]:
             blk = rows[start:start + block]
@@ -937,8 +1017,14 @@ class Matchmaker(BaseEstimator):
                     local.buf = np.empty(block * min(shard, max(n, 1)), np.float32)
                 self._firm_block_topk(blk, idx, val, local.buf, shard, K_sample_T, w_p,
                                       exclude_existing=exclude_existing, cand=cand)
+                if both:
+                    val = np.where(idx >= 0, self._log_odds("firm", val), -np.inf
+                                   ).astype(np.float32)
             if "institute" in kinds and n_inst:
                 s = self._inst_scores(blk, exclude_existing=exclude_existing)
+                if both:
+                    s = np.where(np.isfinite(s), self._log_odds("institute", s), -np.inf
+                                 ).astype(np.float32)
                 ii, iv = _batch.select_topk(s, min(k, n_inst), id_rank=np.arange(n_inst),
                                             use_numba=False)
                 ii = np.where(ii >= 0, ii + n, -1)
@@ -1138,9 +1224,9 @@ def _slice_by_column(entries: tuple, c0: int, c1: int) -> tuple:  # type: ignore
 
 
 _MODEL_ARRAYS = ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
-                 "L_geo_", "L_tech_", "_w", "_wi", "_wp")
+                 "L_geo_", "L_tech_", "_w", "_wi", "_wp", "calibration_")
 _FORMAT = "rootmatch.Matchmaker"
-_VERSION = 1
+_VERSION = 2
 _TABLE_ARRAYS = (
     "ids", "names", "tech_mask", "employees", "district", "founded", "workforce_40plus",
     "foreign_share", "digital_level", "materials_mask", "needs_mask", "topics_mask", "certified",

@@ -110,8 +110,14 @@ def _check_recommendation_report(report: dict[str, Any], firm_id: str, k: int,
     assert [p["rank"] for p in partners] == list(range(1, len(partners) + 1))
     assert all(p["target"] != firm_id for p in partners)
     assert all(p["kind"] in ("firm", "institute") for p in partners)
-    scores = [p["score"] for p in partners]
-    assert scores == sorted(scores, reverse=True)
+    # firms and institutes in one list: by the calibrated probability of collaborating;
+    # within a kind that is the order of the score
+    probs = [p["probability"] for p in partners]
+    assert all(0 < x < 1 for x in probs)
+    assert probs == sorted(probs, reverse=True)
+    for kind in ("firm", "institute"):
+        scores = [p["score"] for p in partners if p["kind"] == kind]
+        assert scores == sorted(scores, reverse=True)
     assert all(p["reasons"] and {"ko", "en"} <= set(p["reasons"][0]) for p in partners)
     assert all(abs(sum(p["components"].values()) - p["score"]) < 1e-6 for p in partners)
     # programs: eligible ones really are eligible on the date; near misses fail exactly one rule

@@ -122,7 +122,7 @@ def test_header_names_format_version_and_checksum(saved: bytes) -> None:
     with np.load(io.BytesIO(saved), allow_pickle=False) as npz:
         header = json.loads(npz["__meta__"].tobytes().decode("utf-8"))
     assert header["format"] == "rootmatch.Matchmaker"
-    assert header["version"] == 1
+    assert header["version"] == 2
     assert len(header["checksum"]) == 64
 
 
