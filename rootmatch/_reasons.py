@@ -23,8 +23,8 @@ def _names(items: Sequence[object], lang: str) -> str:
     return ("·" if lang == "ko" else ", ").join(m.label(lang) for m in items)  # type: ignore[attr-defined]
 
 
-#: Head count from which a recommended firm is named an established partner (firms of this
-#: size take on more partners; see the ``capacity`` component).
+#: Head count from which a much larger partner is named as complementing a firm's scale
+#: (firms of this size take on more partners; see the ``capacity`` component).
 ESTABLISHED_PARTNER = 50
 
 
@@ -35,11 +35,14 @@ def firm_firm_reasons(
     common_partners: Sequence[str] = (),
     names: Mapping[str, tuple[str, str]] | None = None,
     both_enrolled: bool = False,
+    capacity: bool = False,
     max_reasons: int = 5,
 ) -> tuple[Reason, ...]:
     """Reasons firms ``a`` and ``b`` may work together.
 
-    ``names`` maps institute and program ids to (Korean, English) names.
+    ``names`` maps institute and program ids to (Korean, English) names; ``capacity`` says
+    the partner's size raised the pair's score (then a much larger partner is named as the
+    complement of the firm's scale).
     """
     names = names or {}
     out: list[Reason] = []
@@ -87,9 +90,9 @@ def firm_firm_reasons(
                           f"same district: {a.district.label_en}"))
     if both_enrolled:
         out.append(Reason("둘 다 지원센터 등록 기업", "both registered with the support center"))
-    if b.employees >= ESTABLISHED_PARTNER:
-        out.append(Reason(f"협력 여력이 있는 규모: 직원 {b.employees}명",
-                          f"established partner: {b.employees} employees"))
+    if capacity and b.employees >= ESTABLISHED_PARTNER and b.employees >= 2 * a.employees:
+        out.append(Reason(f"규모 보완: 직원 {a.employees}명 ↔ {b.employees}명",
+                          f"complementary scale: {a.employees} and {b.employees} employees"))
     return tuple(out[:max_reasons])
 
 

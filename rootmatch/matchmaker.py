@@ -3,13 +3,17 @@
 :class:`Matchmaker` blends three signals into one linear score, as eight raw components:
 
 - **similarity** — cosine of the firms' profile vectors (:class:`rootmatch.FirmVectorizer`)
-  (``similarity``), and the affinities learned from observed links between locations
-  (``geography``) and between technologies (``technology``);
+  (``similarity``), and how much firms of the two locations (``geography``) and of the two
+  technologies (``technology``) link, learned jointly from observed links;
 - **complementarity** — value-chain adjacency of their technologies (``t_iᵀ C t_j``);
 - **proximity** — resource allocation through shared cooperatives, institutes, programs and
-  the hub (``affiliation``) and through common partner firms (``partners``), how many
-  partners each already has (``popularity``) and how many a firm of its size and digital
-  maturity takes on (``capacity``, which also ranks firms without any link yet).
+  the hub (``affiliation``) and through common partner firms (``partners``);
+
+and two terms of each side's own reach, which rank a firm's candidates by how many partners
+they take on: the partners each already has (``popularity``) and the partners a firm of its
+size and digital maturity usually has (``capacity``, which also ranks firms without any link
+yet). Firm and institute blends are each mapped to a calibrated probability of collaborating,
+which ranks lists that mix the two kinds.
 
 The blend's weights are learned from the observed collaborations (held-out links ranked
 against seeded random candidates of the same firm, on the raw components) or given. Because the
@@ -734,6 +738,7 @@ class Matchmaker(BaseEstimator):
         reasons = firm_firm_reasons(
             a, b, common_partners=common, names=self.names_,
             both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
+            capacity=contrib["capacity"] > 0,
         )
         score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
@@ -788,11 +793,12 @@ class Matchmaker(BaseEstimator):
         firm_ids, target_ids : array-like of str, same length
             Firm ids on both sides.
         components : bool, default=False
-            Return the raw components, shape (m, 7) in the order of ``weights_``, instead.
+            Return the raw components, shape (m, len(COMPONENTS)) in the order of
+            ``weights_``, instead.
 
         Returns
         -------
-        ndarray of shape (m,) or (m, 7)
+        ndarray of shape (m,) or (m, len(COMPONENTS))
         """
         check_is_fitted(self, "weights_")
         i = self.table_.positions(firm_ids)
@@ -892,11 +898,12 @@ class Matchmaker(BaseEstimator):
         # firms sharing a technology with this one that took part (itself excluded)
         peers = int(self.tech_peer_counts_[i, p]) - int(member)
         fit_reasons = firm_program_reasons(self.table_.view(i), program, peers=peers)
+        reasons = [o.reason for o in failed] + [o.reason for o in outcomes if o.passed]
+        seen = {r.ko for r in reasons}  # a passed targets rule already says what a fit
+        reasons += [r for r in fit_reasons if r.ko not in seen]  # reason would repeat
         return Recommendation(
             target=program.id, kind="program", score=float(sum(contrib.values())),
-            components=contrib,
-            reasons=tuple(o.reason for o in failed)
-            + tuple(o.reason for o in outcomes if o.passed) + fit_reasons,
+            components=contrib, reasons=tuple(reasons),
             eligible=not failed,
             failed_rule=failed[0].rule if len(failed) == 1 else (
                 None if not failed else ", ".join(o.rule for o in failed)),

@@ -448,7 +448,7 @@ class FirmTable:
         ids = np.asarray(firm_ids, dtype=np.str_).reshape(-1)
         pos = self._find(ids)
         if np.any(pos < 0):
-            raise UnknownEntityError(f"unknown firm id {ids[np.flatnonzero(pos < 0)[0]]!r}")
+            raise UnknownEntityError(f"unknown firm id {str(ids[np.flatnonzero(pos < 0)[0]])!r}")
         return pos
 
     def row(self, i: int) -> Firm:

@@ -87,9 +87,12 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
             elif text.startswith("both registered"):
                 assert mm.enrolled_[mm.table_.position(a.id)]
                 assert mm.enrolled_[mm.table_.position(b.id)]
-            elif text.startswith("established partner"):
-                n_emp = int(re.search(r"(\d+) employees$", text).group(1))
-                assert n_emp == b.employees >= 50
+            elif text.startswith("complementary scale"):
+                small, large = (int(x) for x in re.findall(r"\d+", text))
+                assert (small, large) == (a.employees, b.employees)
+                assert large >= 50
+                assert large >= 2 * small
+                assert rec.components["capacity"] > 0
             else:
                 pytest.fail(f"unchecked reason {text!r}")
         elif rec.kind == "institute":
@@ -155,7 +158,19 @@ def test_program_invariants(fitted: rm.Matchmaker, catalog: rm.Catalog, row: int
         assert r.kind == "program"
         assert rm.check_eligibility(catalog.programs[r.target], firm, on=day).eligible
         assert np.isfinite(r.score)
-        assert r.reasons, "passed rules are reasons"
+        # every rule's passed reason is given, then fit reasons that are true of the firm,
+        # none twice
+        res = rm.check_eligibility(catalog.programs[r.target], firm, on=day)
+        assert {o.reason.en for o in res.reasons} <= {x.en for x in r.reasons}
+        assert len({x.ko for x in r.reasons}) == len(r.reasons)
+        program = catalog.programs[r.target]
+        for x in r.reasons:
+            if x.en.startswith("targets your technology"):
+                assert firm.technologies & program.targets
+            elif x.en.startswith("matches your need"):
+                assert firm.needs & program.all_axes
+            elif x.en.startswith("covers your interest"):
+                assert firm.topics & program.topics
     for r in misses:
         res = rm.check_eligibility(catalog.programs[r.target], firm, on=day)
         assert len(res.failed) == 1
@@ -201,6 +216,8 @@ def test_same_random_state_same_output(network: rm.SupportNetwork) -> None:
     assert a.program_weights_ == b.program_weights_
     firm = network.small_firms()[0]
     assert a.recommend_partners(firm) == b.recommend_partners(firm)
+    assert (a.recommend_programs(firm, on=ON, near_misses=True)
+            == b.recommend_programs(firm, on=ON, near_misses=True))
     ids_a, s_a = a.recommend_all(k=5)
     ids_b, s_b = b.recommend_all(k=5)
     np.testing.assert_array_equal(ids_a, ids_b)
