@@ -45,7 +45,8 @@ def main() -> None:
         for rank, rec in enumerate(mm.recommend_partners(firm.id, k=5, kinds=kinds), start=1):
             name = (mm.institutes_[rec.target].name("ko") if rec.kind == "institute"
                     else mm.table_[rec.target].name)
-            print(f"{rank}. {rec.target} {name}  score {rec.score:.3f}")
+            print(f"{rank}. {rec.target} {name}  score {rec.score:.3f}, "
+                  f"협력 가능성 / chance of working together {rec.probability:.1%}")
             for reason in rec.reasons:
                 print(f"     - {reason.ko} / {reason.en}")
         print()
