@@ -326,6 +326,14 @@ def test_components_equal_independent_formulas(fitted: rm.Matchmaker,
         network.graph, [(f"firm:{x}", f"firm:{y}") for x, y in zip(a, b)])]
     np.testing.assert_allclose(comps[:, name["affiliation"]] + comps[:, name["partners"]], ra,
                                atol=1e-12)
+    # ... and rootmatch.proximity's on the network's sparse adjacency (the same index, which
+    # the blend keeps in factored form so that the batch path stays one product)
+    adj, nodes = network.adjacency()
+    at = {node: r for r, node in enumerate(nodes)}
+    ours = rm.proximity.resource_allocation(
+        adj, np.array([(at[f"firm:{x}"], at[f"firm:{y}"]) for x, y in zip(a, b)]))
+    np.testing.assert_allclose(comps[:, name["affiliation"]] + comps[:, name["partners"]],
+                               ours, atol=1e-12)
     C = rm.taxonomy.complementarity_matrix()
     T = t.tech_matrix().astype(float)
     T /= np.sqrt(T.sum(axis=1, keepdims=True))
