@@ -125,8 +125,14 @@ def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
     M_loc = np.asarray((U.T @ (A @ U)).todense())
     M_tech = S.T @ np.asarray(A @ S)
     # each location's Σ s_i s_iᵀ: what a firm paired with itself would add (taken out below)
-    own = np.asarray(U.T @ (S[:, :, None] * S[:, None, :]).reshape(-1, n_tech * n_tech)
-                     ).reshape(n_loc, n_tech, n_tech)
+    own = np.zeros((n_loc, n_tech * n_tech))
+    for lo in range(0, S.shape[0], 65_536):  # bounded memory at any number of firms
+        blk = S[lo:lo + 65_536]
+        own += U[lo:lo + 65_536].T @ (blk[:, :, None] * blk[:, None, :]).reshape(-1, n_tech**2)
+    own = own.reshape(n_loc, n_tech, n_tech)
+    # the ridge condition below: summing each fixed-point equation over its cells,
+    # α Σ exp(G) - α Σ exp(H) = Σ M_loc - Σ M_tech + α (n_loc² - n_tech²)
+    d = float(n_loc**2 - n_tech**2) + (float(M_loc.sum()) - float(M_tech.sum())) / alpha
     G = np.zeros((n_loc, n_loc))
     H = np.zeros((n_tech, n_tech))
     for _ in range(max_iter):
@@ -137,11 +143,9 @@ def affinities(U: sp.spmatrix | NDArray[np.floating], S: NDArray[np.floating],
         E_tech = W.T @ eG @ W - np.einsum("u,ust->st", np.diag(eG), own)
         H_new = np.log((M_tech + alpha) / (np.maximum(E_tech, 0.0) + alpha))
         # G + c and H - c expect the same links: a ridge that plain scaling crawls along.
-        # Summing each fixed-point equation over its cells gives the one condition that
-        # pins c, Σ exp(G) - n_loc² = Σ exp(H) - n_tech²; jump to it (c = 0 at the fixed
-        # point, so the fixed point is unchanged).
+        # The condition above pins c; jump to it (c = 0 at the fixed point, so the fixed
+        # point is unchanged).
         a, b = float(np.exp(G_new).sum()), float(np.exp(H_new).sum())
-        d = float(n_loc**2 - n_tech**2)
         c = math.log((d + math.sqrt(d * d + 4.0 * a * b)) / (2.0 * a))
         G_new += c
         H_new -= c

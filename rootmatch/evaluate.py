@@ -657,6 +657,9 @@ def bootstrap_interval(
     >>> bool(0.0 < low < 0.25 < high), round(high, 2)
     (True, 0.4)
     """
+    if not 0.0 < float(level) < 1.0:
+        raise ValidationError(f"level must be in (0, 1), got {level!r}", field="level",
+                              value=level)
     key_a = (a.split, a.relevance, a.metric, a.k)
     if key_a != (b.split, b.relevance, b.metric, b.k):
         raise ValidationError(f"records differ in split, relevance, metric or k: {key_a} vs "

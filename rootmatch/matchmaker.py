@@ -74,6 +74,7 @@ DEFAULT_PROGRAM_WEIGHTS: dict[str, float] = {"fit": 1.0, "peers": 1.0, "populari
 INSTITUTE_COMPONENTS = ("similarity", "proximity")
 PROGRAM_COMPONENTS = ("fit", "peers", "popularity")
 _KIND_ORDER = {"firm": 0, "institute": 1, "program": 2}
+_CAPACITY = COMPONENTS.index("capacity")
 
 
 @frozen(kw_only=True)
@@ -86,7 +87,7 @@ class Recommendation:
         The recommended entity's id.
     kind : {"firm", "institute", "program"}
     score : float
-        The blended score the ranking uses (higher is better).
+        The blended score (higher is better): the ranking within one kind.
     probability : float or None
         Partners: the calibrated probability that the pair would collaborate (Platt scaling
         of the kind's blend on held-out links), comparable between firms and institutes;
@@ -165,46 +166,74 @@ def _weights_vector(given: Mapping[str, float] | Sequence[float], names: Sequenc
     return vec
 
 
+def _column_scales(X: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Each column's standard deviation, and which columns are constant (to rounding): a
+    constant component cannot rank anything and gets no weight."""
+    scale = X.std(axis=0)
+    size = np.abs(X).max(axis=0) if X.size else np.zeros(X.shape[1])
+    const = ~(scale > 1e-9 * np.maximum(1.0, size))
+    scale[const] = 1.0
+    return scale, const
+
+
 def _learn_blend(X: NDArray[np.float64], y: NDArray[np.int_], fallback: NDArray[np.float64],
                  seed: int) -> NDArray[np.float64]:
     """Non-negative linear weights on raw components from a logistic regression."""
     if y.sum() < 5 or (y == 0).sum() < 5:
         return fallback
-    scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
+    scale, const = _column_scales(X)
+    Z = X / scale
+    Z[:, const] = 0.0
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=seed)
-    model.fit(X / scale, y)
+    model.fit(Z, y)
     coef = np.clip(model.coef_.ravel(), 0.0, None)
+    coef[const] = 0.0
     if not np.any(coef > 0):
         return fallback
     return coef / scale / coef.sum()
 
 
+#: Smallest calibration slope, per standard deviation of the blend: keeps the calibrated
+#: odds strictly increasing in the score, so a kind's own order survives a merge.
+_MIN_SLOPE = 1e-3
+
+
 def _calibrate(s_pos: NDArray[np.float64], s_neg: NDArray[np.float64], n_pairs: int,
-               holdout: float) -> tuple[float, float]:
+               n_links: int) -> tuple[float, float]:
     """Platt scaling of a blend: ``(a, b)`` with ``sigmoid(a·score + b)`` the probability
     that a not-yet-linked pair of that score collaborates.
 
-    Fitted on held-out links against uniformly sampled non-links, then corrected for the
-    sampling: the negatives stand for ``n_pairs`` pairs, and the held-out links for a
-    ``holdout`` share of all links.
+    Fitted on held-out links (``s_pos``, out of ``n_links`` links in all) against uniformly
+    sampled non-links (``s_neg``, standing for ``n_pairs`` pairs), then corrected for both
+    samplings. A slope that comes out too small (or negative) gives way to the base rate of
+    links with a minimal slope.
     """
     if s_pos.size < 5 or s_neg.size < 5:
-        return _default_calibration(int(s_pos.size / max(holdout, 1e-9)), n_pairs)
+        return _default_calibration(n_links, n_pairs, s_neg)
     x = np.concatenate([s_pos, s_neg])
     y = np.concatenate([np.ones(s_pos.size), np.zeros(s_neg.size)])
-    sd = float(x.std()) or 1.0
+    sd = float(x.std())
+    if not sd > 1e-12 * max(1.0, float(np.abs(x).max())):
+        return _default_calibration(n_links, n_pairs, s_neg)
     model = LogisticRegression(C=1e4, max_iter=1000).fit((x / sd)[:, None], y)
-    a = max(float(model.coef_[0, 0]) / sd, 1e-9)  # odds never fall with the blend
+    a = float(model.coef_[0, 0]) / sd
+    if a < _MIN_SLOPE / sd:
+        return _default_calibration(n_links, n_pairs, s_neg)
     b = (float(model.intercept_[0]) + math.log(s_neg.size / max(n_pairs, 1))
-         - math.log(max(holdout, 1e-9)))
+         + math.log(max(n_links, 1) / s_pos.size))
     return a, b
 
 
-def _default_calibration(n_links: int, n_pairs: int) -> tuple[float, float]:
-    """Slope 1 and the base rate of links, when there are too few links to fit."""
-    rate = (n_links + 0.5) / (max(n_pairs, 1) + 1.0)
-    return 1.0, math.log(rate / (1.0 - min(rate, 0.5)))
+def _default_calibration(n_links: int, n_pairs: int,
+                         scores: NDArray[np.float64] | None = None) -> tuple[float, float]:
+    """The base rate of links at the typical score, with a minimal slope (too few links, or
+    a blend that does not separate them)."""
+    odds = (n_links + 0.5) / (max(n_pairs, 0) + 0.5)
+    if scores is None or scores.size < 2:
+        return _MIN_SLOPE, math.log(odds)
+    sd = float(scores.std()) or 1.0
+    a = _MIN_SLOPE / sd
+    return a, math.log(odds) - a * float(scores.mean())
 
 
 class Matchmaker(BaseEstimator):
@@ -226,9 +255,11 @@ class Matchmaker(BaseEstimator):
     feature_weights : dict, optional
         Block weights passed to :class:`rootmatch.FirmVectorizer`.
     holdout : float, default=0.2
-        Share of observed links held out (inside ``fit``) to learn the blend.
+        Share of observed links held out (inside ``fit``) to learn the blend and calibrate
+        it.
     n_negatives : int, default=5
-        Random non-links sampled per held-out link.
+        Random non-links sampled per held-out link (for the calibration, and for the
+        ``"logistic"`` blend).
     block_size : int, optional
         Query rows per tile of the batch path; default keeps a tile near 64 MB.
     use_numba : bool, optional
@@ -254,6 +285,12 @@ class Matchmaker(BaseEstimator):
         Width of the augmented vectors the batch product uses.
     firm_ids_ : ndarray of str
         Firm ids in row order.
+    capacity_ : ndarray of shape (n_firms,)
+        Each firm's log expected number of partners from its size and digital level (the
+        ``capacity`` component's per-firm term).
+    calibration_ : ndarray of shape (4,)
+        ``(a, b)`` of the firm blend then of the institute blend: ``sigmoid(a·score + b)`` is
+        the probability that the pair collaborates (``Recommendation.probability``).
 
     Examples
     --------
@@ -364,7 +401,7 @@ class Matchmaker(BaseEstimator):
             factors, hi, hj, ni, nj = data
             self._calib_firm = _calibrate(pair_components(factors, hi, hj) @ w,
                                           pair_components(factors, ni, nj) @ w,
-                                          n_pairs, self.holdout)
+                                          n_pairs, self.A_.nnz // 2)
         self.calibration_ = np.array([*self._calib_firm, *self._calib_inst])
         self._fit_programs(rng, seed)
         self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
@@ -467,7 +504,7 @@ class Matchmaker(BaseEstimator):
         self._wi = wi
         n_pairs = len(self.firm_ids_) * max(n_inst, 1) - self.inst_links_.nnz
         self._calib_inst = (_calibrate(data[0][data[1] == 1] @ wi, data[0][data[1] == 0] @ wi,
-                                       n_pairs, self.holdout)
+                                       n_pairs, self.inst_links_.nnz)
                             if data is not None else _default_calibration(
                                 self.inst_links_.nnz, n_pairs))
         if n_inst == 0:
@@ -572,9 +609,10 @@ class Matchmaker(BaseEstimator):
         neg = rng.integers(n, size=(q.size, m))
         F_pos = pair_components(factors, q, pos)
         F_neg = pair_components(factors, np.repeat(q, m), neg.ravel()).reshape(q.size, m, -1)
-        scale = np.concatenate([F_pos, F_neg.reshape(-1, F_pos.shape[1])]).std(axis=0)
-        scale[scale == 0] = 1.0
+        scale, const = _column_scales(np.concatenate([F_pos, F_neg.reshape(-1, F_pos.shape[1])]))
         Fp, Fn = F_pos / scale, F_neg / scale
+        Fp[:, const] = 0.0
+        Fn[:, :, const] = 0.0
         lam = 1e-3
 
         def loss(w: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
@@ -592,6 +630,7 @@ class Matchmaker(BaseEstimator):
         res = minimize(loss, np.ones(Fp.shape[1]), jac=True, method="L-BFGS-B",
                        bounds=[(0.0, None)] * Fp.shape[1])
         w = np.clip(res.x, 0.0, None)
+        w[const] = 0.0
         if not np.any(w > 0):
             return fallback
         return w / scale / w.sum()
@@ -738,7 +777,7 @@ class Matchmaker(BaseEstimator):
         reasons = firm_firm_reasons(
             a, b, common_partners=common, names=self.names_,
             both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
-            capacity=contrib["capacity"] > 0,
+            capacity=bool(self._w[_CAPACITY] * self.capacity_[j] > 0),
         )
         score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
@@ -857,7 +896,10 @@ class Matchmaker(BaseEstimator):
         # one kind: by score; both: by the calibrated odds of collaborating (within a kind
         # the same order, a monotone map of the score)
         kind_name = ("firm", "institute")
-        pool.sort(key=lambda t: (-self._log_odds(kind_name[t[1]], t[0]), t[1], t[2]))
+        if len(kinds) == 1:
+            pool.sort(key=lambda t: (-t[0], t[1], t[2]))
+        else:
+            pool.sort(key=lambda t: (-self._log_odds(kind_name[t[1]], t[0]), -t[0], t[1], t[2]))
         pool = pool[:k]
         firm_js = np.array([j for _, kind, _, j in pool if kind == 0], dtype=np.intp)
         comps = iter(self._pair_components(np.full(firm_js.size, i), firm_js,
@@ -1013,7 +1055,7 @@ class Matchmaker(BaseEstimator):
         sample = self.sample_cols_
         K_sample_T = self.K_[sample].T
         local = threading.local()
-        both = "firm" in kinds and "institute" in kinds and n_inst > 0
+        both = "firm" in kinds and "institute" in kinds  # scores on the log-odds scale
 
         def run(start: int) -> tuple[int, NDArray[np.int64], NDArray[np.float32]]:
             blk = rows[start:start + block]

@@ -92,7 +92,8 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
                 assert (small, large) == (a.employees, b.employees)
                 assert large >= 50
                 assert large >= 2 * small
-                assert rec.components["capacity"] > 0
+                # the partner's own expected partners raise the score
+                assert mm.weights_["capacity"] * mm.capacity_[mm.table_.position(b.id)] > 0
             else:
                 pytest.fail(f"unchecked reason {text!r}")
         elif rec.kind == "institute":
@@ -421,3 +422,62 @@ def test_calibrated_probability_matches_held_out_rates(network: rm.SupportNetwor
     predicted = float((p[top] * w[top]).sum())
     observed = float((y[top] * w[top]).sum()) / 0.2 * 0.8  # held-out share 0.2 of the links
     assert predicted / 1.5 < observed < predicted * 1.5, (predicted, observed)
+
+
+def test_calibration_falls_back_to_the_base_rate() -> None:
+    from rootmatch.matchmaker import _calibrate, _default_calibration
+
+    rng = np.random.default_rng(0)
+    # held-out links score lower than random pairs: no trust in the slope, the base rate
+    a, b = _calibrate(rng.normal(4, 1, 50), rng.normal(5, 1, 2000), n_pairs=200_000,
+                      n_links=250)
+    p = 1 / (1 + np.exp(-(a * rng.normal(5, 1, 2000) + b)))
+    assert 0 < a < 0.01
+    assert np.allclose(p, 250 / 200_000, rtol=0.05)
+    # more links than unlinked pairs: still a probability, above one half
+    a, b = _default_calibration(2, 1)
+    assert 0.5 < 1 / (1 + np.exp(-b)) < 1.0
+    # a separating blend: the probability rises with the score
+    a, b = _calibrate(rng.normal(3, 1, 200), rng.normal(0, 1, 5000), n_pairs=10**6,
+                      n_links=1000)
+    assert a > 0.5
+
+
+def test_both_kinds_on_the_log_odds_scale(fitted: rm.Matchmaker) -> None:
+    """With both kinds, recommend_all scores are the calibrated log-odds, the firms among
+    them in the order (and at the log-odds) of their raw scores."""
+    rows = fitted.firm_ids_[:30]
+    ids, scores = fitted.recommend_all(rows, k=40, kinds=("firm", "institute"))
+    raw_ids, raw = fitted.recommend_all(rows, k=40)
+    for r in range(len(rows)):
+        firms = np.isin(ids[r], fitted.firm_ids_)
+        got = ids[r][firms]
+        np.testing.assert_array_equal(got, raw_ids[r][:got.size])
+        np.testing.assert_allclose(scores[r][firms],
+                                   fitted._log_odds("firm", raw[r][:got.size]), rtol=1e-5)
+        recs = fitted.recommend_partners(rows[r], k=40)
+        assert [x.target for x in recs] == [x for x in ids[r] if x]
+
+
+def test_affinities_with_firms_without_a_technology() -> None:
+    """Rows of S that sum to zero (a table read without validation) still converge to the
+    fixed point."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(1)
+    n, n_loc, n_tech = 300, 5, 4
+    U = sp.csr_matrix(np.eye(n_loc)[rng.integers(n_loc, size=n)])
+    S = np.eye(n_tech)[rng.integers(n_tech, size=n)]
+    S[:55] = 0.0
+    pairs = rng.integers(n, size=(600, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    A = sp.coo_matrix((np.ones(2 * len(pairs)), (pairs.ravel(), pairs[:, ::-1].ravel())),
+                      shape=(n, n)).tocsr()
+    A.data[:] = 1.0
+    G, H = rm._scoring.affinities(U, S, A)
+    Ud = U.toarray()
+    off = 1.0 - np.eye(n)
+    E = (S @ np.exp(H) @ S.T) * off
+    np.testing.assert_allclose(G, np.log((Ud.T @ A @ Ud + 1) / (Ud.T @ E @ Ud + 1)), atol=1e-8)
+    P = np.exp(Ud @ G @ Ud.T) * off
+    np.testing.assert_allclose(H, np.log((S.T @ A @ S + 1) / (S.T @ P @ S + 1)), atol=1e-8)

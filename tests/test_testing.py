@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
@@ -168,3 +169,15 @@ def test_the_unbroken_wrapper_passes(network) -> None:
 
 def test_failure_is_an_assertion_error() -> None:
     assert issubclass(MatcherCheckError, AssertionError)
+
+
+def test_k_zero_and_a_fully_linked_network_pass() -> None:
+    """k = 0 is honoured without error; when every firm already works with every other,
+    an empty answer is the right one."""
+    pop = rm.synth.generate_population(2, seed=0)
+    pop = attrs.evolve(pop, collaborations=np.array([sorted(pop.firms.ids.tolist())]),
+                       truth=None)
+    net = rm.SupportNetwork.from_population(pop, hub=False, seed=0)
+    for rec in (rm.Matchmaker(random_state=0), ev.PopularityRecommender()):
+        check_matcher(rec, net, k=3)
+    check_matcher(ev.PopularityRecommender(), net, k=0)
