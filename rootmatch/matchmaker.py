@@ -811,6 +811,8 @@ class Matchmaker(BaseEstimator):
         result then also says whether the firm is eligible.
         """
         i = self._pos(firm_id)
+        if not isinstance(target_id, str):  # unhashable or not an id: no such entity
+            raise UnknownEntityError(f"unknown target id {target_id!r}")
         if target_id in self.institutes_:
             return self._institute_recommendation(i, self.inst_ids_.index(target_id))
         if target_id in self.programs_:

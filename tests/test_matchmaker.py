@@ -199,7 +199,8 @@ def test_unknown_ids_raise_keyerror(fitted: rm.Matchmaker) -> None:
     for call in (lambda: fitted.recommend_partners("NOPE"),
                  lambda: fitted.recommend_programs("NOPE", on=ON),
                  lambda: fitted.recommend_all(["NOPE"]),
-                 lambda: fitted.explain(fitted.firm_ids_[0], "NOPE")):
+                 lambda: fitted.explain(fitted.firm_ids_[0], "NOPE"),
+                 lambda: fitted.explain(fitted.firm_ids_[0], ["NOPE"])):
         with pytest.raises(KeyError, match="NOPE"):
             call()
     assert issubclass(rm.UnknownEntityError, rm.RootmatchError)
