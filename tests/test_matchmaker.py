@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
+
+sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+from strategies import synthetic_populations
 
 ON = dt.date(2024, 6, 1)
 
@@ -482,3 +487,27 @@ def test_affinities_with_firms_without_a_technology() -> None:
     np.testing.assert_allclose(G, np.log((Ud.T @ A @ Ud + 1) / (Ud.T @ E @ Ud + 1)), atol=1e-8)
     P = np.exp(Ud @ G @ Ud.T) * off
     np.testing.assert_allclose(H, np.log((S.T @ A @ S + 1) / (S.T @ P @ S + 1)), atol=1e-8)
+
+
+@given(pop=synthetic_populations(min_firms=1, max_firms=80), hub=st.booleans(),
+       k=st.sampled_from([1, 7, 500]), data=st.data())
+@settings(max_examples=12, deadline=None)
+def test_invariants_on_generated_populations(pop: rm.Population, hub: bool, k: int,
+                                             data: st.DataObject) -> None:
+    """On any small generated population (a single firm, no links, no hub...): never the
+    firm itself, finite sorted scores, k beyond the candidates, reasons true, eligible
+    programs only, the same answer from the same seed."""
+    net = rm.SupportNetwork.from_population(pop, hub=hub, seed=0)
+    mm = rm.Matchmaker(random_state=0).fit(net)
+    row = data.draw(st.integers(0, len(pop.firms) - 1))
+    firm = mm.table_.row(row)
+    recs = mm.recommend_partners(firm.id, k=k)
+    assert len(recs) <= k
+    assert all(r.target != firm.id for r in recs)
+    _check_ranking(recs)
+    for r in recs:
+        _claims_hold(mm, firm, r)
+    for p in mm.recommend_programs(firm.id, k=k, on=ON):
+        assert rm.check_eligibility(mm.programs_[p.target], firm, on=ON).eligible
+    again = rm.Matchmaker(random_state=0).fit(net)
+    assert again.recommend_partners(firm.id, k=k) == recs
