@@ -301,8 +301,8 @@ class RowPlan:
     geo_pair: NDArray[np.float64]  # (units, units), weighted
     tech_pair: NDArray[np.float64]  # (n_sets, n_sets), weighted
     w_sim: float
-    Bw: NDArray[np.float64]  # (n, m), weighted by w_aff
-    const: NDArray[np.float64]  # (n,) query-side popularity and capacity
+    w_aff: float
+    Bw: NDArray[np.float64]  # (n, m): the factors' weighted incidence, shared, not copied
 
     def query(self, i: int) -> tuple[NDArray[np.float32], NDArray[np.float32],
                                       NDArray[np.float32]]:
@@ -310,9 +310,10 @@ class RowPlan:
         q = np.empty(self.K.shape[1], np.float32)
         q[:-1] = self.w_sim * self.K[i, :-1]
         q[-1] = 1.0
+        # the query's own popularity and capacity (its bias) add to every pair alike
         vals = (self.geo_pair[self.unit[i]][:, None] + self.tech_pair[self.tset[i]][None, :]
-                + self.const[i])
-        return q, self.Bw[i].astype(np.float32), vals.astype(np.float32).ravel()
+                + float(self.K[i, -1]))
+        return q, (self.w_aff * self.Bw[i]).astype(np.float32), vals.astype(np.float32).ravel()
 
 
 def row_plan(f: PairFactors, weights: NDArray[np.floating]) -> RowPlan:
@@ -331,7 +332,7 @@ def row_plan(f: PairFactors, weights: NDArray[np.floating]) -> RowPlan:
     return RowPlan(
         K=K, B=B, cat=(f.unit * n_sets + tset).astype(np.int32), unit=f.unit, tset=tset,
         geo_pair=w["geography"] * f.L_geo, tech_pair=tech_pair, w_sim=w["similarity"],
-        Bw=w["affiliation"] * f.Bw, const=bias,
+        w_aff=w["affiliation"], Bw=f.Bw,
     )
 
 

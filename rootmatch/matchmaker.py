@@ -381,7 +381,7 @@ class Matchmaker(BaseEstimator):
         self.bw_ = np.asarray(bw, dtype=np.float64)
         self.A_ = sp.csr_matrix(network.collaboration_matrix(), dtype=np.float64)
         self.dF_ = np.asarray(network.firm_degree_weights(), dtype=np.float64)
-        self._fit_institutes(network, rng)
+        calib_inst = self._fit_institutes(network, rng)
         self.P_ = sp.csr_matrix(network.participation_matrix(), dtype=np.float64)
         self._derive_views()
         self.L_geo_, self.L_tech_ = self._affinities(self.A_)
@@ -394,15 +394,15 @@ class Matchmaker(BaseEstimator):
         else:
             w = self._learn_firm_weights(data, rng, seed)
         self._w = w
-        n_pairs = n * (n - 1) // 2 - self.A_.nnz // 2
+        n_links = self.A_.nnz // 2
+        n_pairs = n * (n - 1) // 2 - n_links
         if data is None:
-            self._calib_firm = _default_calibration(self.A_.nnz // 2, n_pairs)
+            calib_firm = _default_calibration(n_links, n_pairs)
         else:
             factors, hi, hj, ni, nj = data
-            self._calib_firm = _calibrate(pair_components(factors, hi, hj) @ w,
-                                          pair_components(factors, ni, nj) @ w,
-                                          n_pairs, self.A_.nnz // 2)
-        self.calibration_ = np.array([*self._calib_firm, *self._calib_inst])
+            calib_firm = _calibrate(pair_components(factors, hi, hj) @ w,
+                                    pair_components(factors, ni, nj) @ w, n_pairs, n_links)
+        self.calibration_ = np.array([*calib_firm, *calib_inst])
         self._fit_programs(rng, seed)
         self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
         self._derive_factors()
@@ -484,7 +484,8 @@ class Matchmaker(BaseEstimator):
         self._row = row_plan(self._pf, self._w)  # the single-query path
         self.score_width_ = int(self.Q_.shape[1])
 
-    def _fit_institutes(self, network: Any, rng: np.random.Generator) -> None:
+    def _fit_institutes(self, network: Any, rng: np.random.Generator) -> tuple[float, float]:
+        """Institute profiles, proximity and blend weights; returns the blend's calibration."""
         n_inst = len(self.inst_ids_)
         self.inst_links_ = sp.csr_matrix(network.institute_links(), dtype=np.float64)
         adj, nodes = network.adjacency()
@@ -503,12 +504,12 @@ class Matchmaker(BaseEstimator):
             wi = _learn_blend(data[0], data[1], fallback, int(rng.integers(2**31 - 1)))
         self._wi = wi
         n_pairs = len(self.firm_ids_) * max(n_inst, 1) - self.inst_links_.nnz
-        self._calib_inst = (_calibrate(data[0][data[1] == 1] @ wi, data[0][data[1] == 0] @ wi,
-                                       n_pairs, self.inst_links_.nnz)
-                            if data is not None else _default_calibration(
-                                self.inst_links_.nnz, n_pairs))
         if n_inst == 0:
             self.inst_prox_ = np.zeros((len(self.firm_ids_), 0), np.float32)
+        if data is None:
+            return _default_calibration(self.inst_links_.nnz, n_pairs)
+        X, y = data
+        return _calibrate(X[y == 1] @ wi, X[y == 0] @ wi, n_pairs, self.inst_links_.nnz)
 
     @staticmethod
     def _firm_inst_ra(adj: sp.csr_matrix, firm_nodes: NDArray[np.intp],
