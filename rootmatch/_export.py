@@ -35,7 +35,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
@@ -43,6 +42,7 @@ from xml.parsers import expat
 
 import numpy as np
 
+from ._atomic import atomic_write
 from .exceptions import DataError, ValidationError
 
 if TYPE_CHECKING:
@@ -77,20 +77,6 @@ def _xml_safe(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     return _NOT_XML.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _atomic_write(path: PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _scalar(value: object) -> bool | int | float | str | None:
@@ -308,7 +294,7 @@ def write_graph(
         data = buf.getvalue()
     else:
         data = (json.dumps(_node_link(H), ensure_ascii=False) + "\n").encode("utf-8")
-    return _atomic_write(path, data)
+    return atomic_write(path, data)
 
 
 def _fail(file: str, field: str | None, value: object, message: str) -> DataError:

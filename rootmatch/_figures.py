@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._atomic import atomic_open
 from .taxonomy import District, RootTechnology, SupportAxis, TechGroup
 
 if TYPE_CHECKING:
@@ -400,7 +401,8 @@ def draw_figures(study: Study, out: Path, *, lang: str = "ko") -> tuple[dict[str
         for key, name in FIGURES.items():
             fig = _PLOTS[key](study, used)
             path = out / name
-            fig.savefig(path, dpi=_DPI)
+            with atomic_open(path) as fh:
+                fig.savefig(fh, dpi=_DPI, format="png")
             paths[key] = path
     return paths, used
 

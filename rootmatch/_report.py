@@ -423,6 +423,7 @@ def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = T
     """Draw the figures and write ``report.md`` and ``index.html`` into ``out``."""
     from tqdm.auto import tqdm
 
+    from ._atomic import atomic_write
     from .exceptions import ValidationError
 
     if lang not in ("ko", "en"):
@@ -443,9 +444,9 @@ def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = T
     bar.update()
     blocks = build_blocks(study, lang)
     md = out / "report.md"
-    md.write_text(render_markdown(blocks, paths), encoding="utf-8")
+    atomic_write(md, render_markdown(blocks, paths).encode("utf-8"))
     page = out / "index.html"
-    page.write_text(render_html(blocks, paths, lang=lang), encoding="utf-8")
+    atomic_write(page, render_html(blocks, paths, lang=lang).encode("utf-8"))
     bar.update()
     bar.close()
     return {"markdown": md, "html": page, **paths}

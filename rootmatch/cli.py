@@ -378,7 +378,8 @@ def _cmd_recommend(args: argparse.Namespace, console: _Console) -> int:
 def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
     import numpy as np
 
-    from ._export import _atomic_write
+    from ._atomic import atomic_write
+    from ._csv import csv_text
 
     mm, source = _model(args, console)
     with console.counter("ranking", "firm") as progress:
@@ -387,7 +388,7 @@ def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
     firm_ids = set(mm.firm_ids_.tolist())
     out: Path = args.out
     jsonl = out.suffix.lower() in (".jsonl", ".ndjson")
-    lines = [] if jsonl else ["firm,rank,target,kind,score"]
+    lines, rows_out = [], []
     for q, r in enumerate(rows):
         firm = str(mm.firm_ids_[r])
         for rank, (target, score) in enumerate(zip(ids[q].tolist(), scores[q].tolist()), 1):
@@ -399,9 +400,11 @@ def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
                                          "kind": kind, "score": round(float(score), 6)},
                                         ensure_ascii=False))
             else:
-                lines.append(f"{firm},{rank},{target},{kind},{float(score):.6f}")
+                rows_out.append([firm, rank, target, kind, round(float(score), 6)])
+    text = ("".join(line + "\n" for line in lines) if jsonl
+            else csv_text(["firm", "rank", "target", "kind", "score"], rows_out))
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out, ("\n".join(lines) + "\n").encode("utf-8"))
+    atomic_write(out, text.encode("utf-8"))
     console.info(f"wrote the top {args.k} partners of {len(rows):,} small firms to {out} "
                  f"(model: {source})")
     return EXIT_OK

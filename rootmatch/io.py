@@ -82,7 +82,9 @@ import attrs
 import numpy as np
 from attrs import frozen
 
-from ._export import _atomic_write, flatten_graph, read_graphml, read_node_link, write_graph
+from ._atomic import atomic_write
+from ._csv import MAX_CELL, csv_text, unescape_cell
+from ._export import flatten_graph, read_graphml, read_node_link, write_graph
 from .entities import (
     _ID,
     Firm,
@@ -1156,18 +1158,12 @@ def _program_record(p: Program, labels: str) -> dict[str, Any]:
     }
 
 
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
+def _csv_cell(value: object) -> Any:
     if isinstance(value, list):
         if value and not isinstance(value[0], str):  # rules: JSON in the cell
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
         return f"{SEPARATOR} ".join(value) if value else ""
-    return str(value)
+    return value
 
 
 def _write_records(path: PathLike, columns: Sequence[str], records: Iterable[dict[str, Any]],
@@ -1175,12 +1171,8 @@ def _write_records(path: PathLike, columns: Sequence[str], records: Iterable[dic
     path = Path(path)
     fmt = _format_of(path, format)
     if fmt == "csv":
-        buf = _stdio.StringIO(newline="")
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(columns)
-        for rec in records:
-            writer.writerow([_csv_cell(rec[c]) for c in columns])
-        text, enc = buf.getvalue(), encoding or "utf-8-sig"
+        text = csv_text(columns, ([_csv_cell(rec[c]) for c in columns] for rec in records))
+        enc = encoding or "utf-8-sig"
     else:
         lines = [json.dumps(rec, ensure_ascii=False) for rec in records]
         text, enc = "".join(line + "\n" for line in lines), encoding or "utf-8"
@@ -1195,7 +1187,7 @@ def _write_records(path: PathLike, columns: Sequence[str], records: Iterable[dic
             f"{path}: the text of row {row} holds {text[err.start:err.end]!r}, which {enc} "
             "cannot encode; write UTF-8 instead", field="encoding", value=enc,
         ) from None
-    return _atomic_write(path, data)
+    return atomic_write(path, data)
 
 
 def _firms_of(firms: FirmTable | Iterable[Firm]) -> list[Firm]:
@@ -1446,7 +1438,7 @@ def write_population(pop: Population, directory: PathLike, *, labels: Labels = "
     write_institute_links(pop.institute_links, directory / "institute_links.csv")
     hub = attrs.asdict(pop.hub)
     hub["district"] = None if pop.hub.district is None else pop.hub.district.name
-    _atomic_write(directory / "hub.json",
+    atomic_write(directory / "hub.json",
                   (json.dumps(hub, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return directory
 
