@@ -71,6 +71,7 @@ import csv
 import difflib
 import io as _stdio
 import json
+import math
 import os
 import re
 import warnings
@@ -144,6 +145,14 @@ SEPARATOR = ";"
 MAX_EMPLOYEES = 2**31 - 1
 _MAX_LISTED = 50  # problems spelled out in a DataError's message
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+#: Largest file a loader reads (bytes): the whole file is held in memory.
+MAX_FILE_BYTES = 256 * 2**20
+#: Longest JSON-lines record (characters); a longer line is a problem of its row, unparsed.
+MAX_LINE = 2_000_000
+#: Deepest nesting of lists and objects a JSON value may have.
+MAX_JSON_DEPTH = 32
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = frozenset({"true", "t", "1", "yes", "y", "예", "o", "참"})
 _FALSE = frozenset({"false", "f", "0", "no", "n", "아니오", "아니요", "x", "거짓"})
 
@@ -238,6 +247,29 @@ class _Collector:
 
 
 # --- cells ---------------------------------------------------------------------------------
+def _bad_value(value: object) -> str | None:
+    """What is wrong with a raw cell or JSON value as a whole, or ``None``: a text longer
+    than ``MAX_CELL``, a lone surrogate, a non-finite number, nesting deeper than
+    ``MAX_JSON_DEPTH``."""
+    stack = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, str):
+            if len(v) > MAX_CELL:
+                return f"at most {MAX_CELL:,} characters; the cell has {len(v):,}"
+            if _SURROGATE.search(v):
+                return "text without lone surrogates (U+D800-U+DFFF)"
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                return "a finite number"
+        elif isinstance(v, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                return f"lists and objects nested at most {MAX_JSON_DEPTH} deep"
+            items = [*v.keys(), *v.values()] if isinstance(v, dict) else v
+            stack.extend((x, depth + 1) for x in items)
+    return None
+
+
 class _CellError(Exception):
     """A cell does not parse; the argument says what was expected."""
 
@@ -412,12 +444,15 @@ def _p_rules(value: object) -> tuple[Any, ...]:
             value = json.loads(value)
         except (ValueError, RecursionError):
             raise _CellError(expected) from None
+        why = _bad_value(value)
+        if why is not None:
+            raise _CellError(f"{expected}, with {why}")
     if not isinstance(value, list):
         raise _CellError(expected)
     try:
         return tuple(rule_from_dict(r) for r in value)
     except (ValidationError, ValueError, TypeError, KeyError, AttributeError,
-            RecursionError) as err:
+            ArithmeticError, RecursionError) as err:
         raise _CellError(f"{expected}: {err}") from None
 
 
@@ -532,7 +567,7 @@ def _decode(data: bytes, file: str, fmt: str, encoding: str | None,
         else:
             row, field, line = prefix.count("\n") + 1, None, prefix.count("\n") + 1
         out.add(Problem(file=file, row=row, field=field, value=data[offset: offset + 4],
-                        line=line, message=why))
+                        line=line, message=f"{why} (at byte offset {offset})"))
 
     if encoding is not None:
         try:
@@ -560,22 +595,41 @@ def _decode(data: bytes, file: str, fmt: str, encoding: str | None,
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         utf8_error = err
-    # Korean text in UTF-8 is 3-byte sequences: a prefix holding one is UTF-8 gone bad.
-    prefix = data[: utf8_error.start].decode("utf-8")
-    if fmt == "csv" and not any(ord(c) >= 0x800 for c in prefix):
+    if fmt != "csv":
+        fail(utf8_error.start, "utf-8", "bytes that are not UTF-8")
+        return None
+    # Not UTF-8: CP949 only on evidence, every line CP949, Hangul in it, and no line of
+    # non-ASCII text that is UTF-8 (that would be a file mixing the two encodings).
+    try:
+        text = data.decode("cp949")
+    except UnicodeDecodeError as err:
+        if err.start > utf8_error.start and data[:utf8_error.start].isascii():
+            fail(err.start, "cp949", "bytes that are neither UTF-8 nor CP949 (read as "
+                 "CP949, as the text before them is)")
+        else:
+            fail(utf8_error.start, "utf-8", "bytes that are neither UTF-8 nor CP949")
+        return None
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.isascii():
+            continue
         try:
-            return data.decode("cp949")
-        except UnicodeDecodeError as err:
-            if err.start > utf8_error.start:
-                fail(err.start, "cp949", "bytes that are neither UTF-8 nor CP949 (read as "
-                     "CP949, as the text before them is)")
-                return None
-    fail(utf8_error.start, "utf-8", "bytes that are neither UTF-8 nor CP949")
-    return None
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        fail(utf8_error.start, "utf-8", f"bytes that are not UTF-8, though line {n} is "
+             "UTF-8 text: the file mixes UTF-8 and CP949 (save it again as CSV UTF-8)")
+        return None
+    if not _HANGUL.search(text):
+        fail(utf8_error.start, "utf-8", "bytes that are neither UTF-8 nor CP949 Korean text")
+        return None
+    return text
 
 
 def _csv_records(text: str, file: str, out: _Collector
                  ) -> tuple[list[str], Iterator[tuple[int, int, dict[str, str]]]]:
+    # a reader takes any field a file within MAX_FILE_BYTES holds (only raised, never
+    # lowered); a cell over MAX_CELL is then a problem of its row, and reading goes on
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(_stdio.StringIO(text, newline=""), strict=False)
     try:
         header_cells = next(reader, None)
@@ -612,7 +666,7 @@ def _csv_records(text: str, file: str, out: _Collector
                     message=f"the row has {len(cells)} cells, the header {len(header)} "
                             "(a truncated row, or a separator inside an unquoted cell?)"))
                 continue
-            yield row, line, dict(zip(header, cells))
+            yield row, line, dict(zip(header, (unescape_cell(c) for c in cells)))
 
     return header, records()
 
@@ -621,6 +675,11 @@ def _jsonl_records(text: str, file: str, out: _Collector
                    ) -> Iterator[tuple[int, int, dict[str, Any]]]:
     for n, raw in enumerate(text.split("\n"), start=1):  # JSON text may hold U+2028
         if not raw.strip():
+            continue
+        if len(raw) > MAX_LINE:
+            out.add(Problem(file=file, row=n, field=None, value=raw[:80], line=n,
+                            message=f"a record of at most {MAX_LINE:,} characters; the line "
+                                    f"has {len(raw):,}"))
             continue
         try:
             obj = json.loads(raw)
@@ -677,6 +736,12 @@ def _read_rows(
     path = Path(path)
     fmt = _format_of(path, format)
     file = str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        out.add(Problem(file=file, row=None, field=None, value=None,
+                        message=f"a file of at most {MAX_FILE_BYTES:,} bytes; it has {size:,} "
+                                "(split it)"))
+        return
     data = path.read_bytes()
     if fmt == "jsonl" and encoding is None:
         encoding = "utf-8-sig"
@@ -713,6 +778,12 @@ def _read_rows(
         for name, raw in cells.items():
             col = by_name.get(name)
             if col is None:
+                continue
+            why = _bad_value(raw)
+            if why is not None:
+                out.add(Problem(file=file, row=row, field=name, value=raw, line=line,
+                                message=f"expected {why}"))
+                ok = False
                 continue
             if raw is None or (isinstance(raw, str) and (raw == "" if col.text
                                                          else not raw.strip())):
