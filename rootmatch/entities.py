@@ -126,6 +126,21 @@ def _check_text(instance: object, attribute: attrs.Attribute, value: object) -> 
             field=attribute.name,
             value=value,
         )
+    _check_encodable(instance, attribute, value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_encodable(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
+    """Text must be encodable (no lone surrogates), or no file or registry could hold it."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise ValidationError(
+            f"{type(instance).__name__}.{attribute.name} holds a lone surrogate "
+            f"(U+D800-U+DFFF), which no file can hold; got {value!r}",
+            field=attribute.name,
+            value=value,
+        )
 
 
 def _int_in(lo: int | None, hi: int | None) -> Callable[..., None]:
@@ -335,7 +350,8 @@ class Firm:
     participations: tuple[Participation, ...] = field(
         factory=tuple, converter=_naming("participations", _to_participations)
     )
-    cluster: str = field(default="", converter=lambda v: "" if v is None else str(v))
+    cluster: str = field(default="", converter=lambda v: "" if v is None else str(v),
+                         validator=_check_encodable)
 
     @founded.validator
     def _check_founded(self, attribute: attrs.Attribute, value: int | None) -> None:  # type: ignore[type-arg]
@@ -382,8 +398,8 @@ class Institute:
         factory=frozenset, converter=_enum_set(SupportAxis, "services")
     )
     topics: frozenset[Topic] = field(factory=frozenset, converter=_enum_set(Topic, "topics"))
-    description: str = ""
-    source: str = ""
+    description: str = field(default="", validator=_check_encodable)
+    source: str = field(default="", validator=_check_encodable)
 
     def name(self, lang: str = "en") -> str:
         """The name in ``lang`` (``"ko"`` or ``"en"``)."""
@@ -440,8 +456,8 @@ class Program:
     operators: frozenset[str] = field(
         factory=frozenset, converter=_naming("operators", _str_set), validator=_check_ids
     )
-    description: str = ""
-    notes: str = ""
+    description: str = field(default="", validator=_check_encodable)
+    notes: str = field(default="", validator=_check_encodable)
 
     @end.validator
     def _check_end(self, attribute: attrs.Attribute, value: dt.date) -> None:  # type: ignore[type-arg]

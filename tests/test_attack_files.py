@@ -1,0 +1,459 @@
+"""Files in and out under attack: hostile bytes, formula cells, mixed encodings, huge fields,
+non-finite numbers, deep nesting, lone surrogates, file modes and failed writes."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import re
+import stat
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rootmatch as rm
+from rootmatch.cli import main
+
+HEADER = "id,name,technologies,employees,district"
+PROGRAM = {"id": "P1", "name_ko": "시범", "name_en": "Pilot", "axis": "R&D",
+           "start": "2024-01-01", "end": "2024-12-31", "funding": "city"}
+TRIGGERS = "=+-@\t\r"
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "=cmd|' /C calc'!A0", "+1+1", "@SUM(1)",
+            "-2+3", "\t=1", "\r=1", "'", "'=1", "''x", "'plain", "-0.5"]
+LIMIT = 100_000  # the documented cell limit (rootmatch._csv.MAX_CELL)
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as d:
+        yield Path(d)
+
+
+@contextlib.contextmanager
+def _umask(mask: int) -> Iterator[None]:
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _cells(path: Path) -> list[list[str]]:
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _assert_neutral(path: Path) -> None:
+    """No text cell a spreadsheet would run: each starts with no trigger, or is a number."""
+    for row in _cells(path):
+        for cell in row:
+            if cell[:1] in set(TRIGGERS):
+                float(cell)  # a number the library wrote: not a formula
+
+
+def _firm(**kw: Any) -> rm.Firm:
+    args = {"id": "F1", "name": "Busan", "technologies": ["Mold"], "employees": 3,
+            "district": "Jung-gu", **kw}
+    return rm.Firm(**args)
+
+
+# --- fuzzing: only documented errors come out of a loader ----------------------------------
+_LOADERS = [rm.io.load_firms, rm.io.load_institutes, rm.io.load_programs,
+            rm.io.load_collaborations, rm.io.load_institute_links,
+            rm.io.load_participations]
+_SNIPPETS = [
+    b"\x00", "Café".encode(), "부산".encode("cp949"), "부산".encode(), b"\xff\xfe", b"\xef\xbb\xbf",
+    b"\x80", b"\xc3", b'"', b"\r", b"\n", b",", b";", b"=cmd|' /C calc'!A0", b"Infinity",
+    b"1e400", b"NaN", b'"\\ud800"', b"\\ud800", b"[" * 2000, b'{"rule":"not","of":' * 600,
+    b"a" * 140_000, b'{"rule":"max_employees","limit":1e400}',
+]
+_VALID = {
+    "csv": (HEADER + ",rules,firm_a,firm_b,firm,institute,program,on\n"
+            "F1,Busan,MOLD,3,JUNG,[],F1,F2,F1,I1,P1,2024-01-01\n").encode(),
+    "jsonl": (json.dumps({**PROGRAM, "id": "F1", "name": "Busan", "technologies": "MOLD",
+                          "employees": 3, "district": "JUNG", "firm_a": "F1", "firm_b": "F2",
+                          "firm": "F1", "institute": "I1", "program": "P1",
+                          "on": "2024-01-01", "kind": "university",
+                          "rules": [{"rule": "max_employees", "limit": 9}]},
+                         ensure_ascii=False) + "\n").encode(),
+}
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, fmt: str) -> bytes:
+    data = bytearray(_VALID[fmt])
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.sampled_from(_SNIPPETS) | st.binary(max_size=8))
+        if draw(st.booleans()):
+            data[at:at] = piece
+        else:
+            data[at:at + len(piece)] = piece
+    return bytes(data)
+
+
+def _load_quietly(loader: Any, path: Path, **kw: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problems: list[Any] = []
+        try:
+            loader(path, **kw)
+        except rm.DataError as err:
+            problems = err.problems or [None]
+        assert None not in problems
+        assert all(str(p) for p in problems)  # every problem can be shown
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow,
+                                                   HealthCheck.data_too_large])
+@given(st.sampled_from(["csv", "jsonl"]).flatmap(lambda f: st.tuples(st.just(f), _mutated(f))),
+       st.sampled_from(_LOADERS), st.sampled_from(["raise", "collect"]))
+def test_mutated_files_raise_only_data_errors(case: tuple[str, bytes], loader: Any,
+                                              errors: str) -> None:
+    fmt, data = case
+    with _scratch() as d:
+        path = d / f"f.{fmt}"
+        path.write_bytes(data)
+        _load_quietly(loader, path, errors=errors)
+
+
+@settings(max_examples=40)
+@given(st.binary(max_size=300), st.sampled_from(_LOADERS), st.sampled_from(["csv", "jsonl"]))
+def test_random_bytes_raise_only_data_errors(data: bytes, loader: Any, fmt: str) -> None:
+    with _scratch() as d:
+        path = d / f"f.{fmt}"
+        path.write_bytes(data)
+        _load_quietly(loader, path, errors="collect")
+
+
+# --- formula cells --------------------------------------------------------------------------
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_cells_are_neutralised_and_read_back(tmp_path: Path, text: str) -> None:
+    firm = _firm(name="x" + text if text.strip() == "" else text, cluster=text)
+    path = rm.io.write_firms([firm], tmp_path / "firms.csv")
+    _assert_neutral(path)
+    assert rm.io.load_firms(path)["F1"] == firm
+    inst = rm.Institute(id="I1", name_ko=text, name_en=text, kind="university",
+                        description=text, source=text)
+    path = rm.io.write_institutes({"I1": inst}, tmp_path / "institutes.csv")
+    _assert_neutral(path)
+    assert rm.io.load_institutes(path)["I1"] == inst
+    prog = rm.Program(**{**PROGRAM, "name_ko": text, "name_en": text}, description=text,
+                      notes=text)
+    path = rm.io.write_programs({"P1": prog}, tmp_path / "programs.csv")
+    _assert_neutral(path)
+    assert rm.io.load_programs(path)["P1"] == prog
+
+
+def test_formula_cells_neutralised_in_a_written_population(tmp_path: Path) -> None:
+    pop = rm.Population(firms=rm.FirmTable.from_firms([_firm(name="=1+1", cluster="@SUM(1)")]),
+                        institutes={}, programs={})
+    d = rm.io.write_population(pop, tmp_path / "pop")
+    for path in d.glob("*.csv"):
+        _assert_neutral(path)
+    assert rm.io.load_population(d) == pop
+
+
+def test_numbers_stay_numbers(tmp_path: Path) -> None:
+    from rootmatch._csv import csv_text
+
+    text = csv_text(["score", "name"], [[-0.5, "-0.5"], [-3, "=1"]])
+    assert text.splitlines() == ["score,name", "-0.5,'-0.5", "-3,'=1"]
+
+
+def test_a_hand_written_quote_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(HEADER + ",cluster\nF1,'Busan,MOLD,3,JUNG,'=x\n", encoding="utf-8")
+    firm = rm.io.load_firms(path)["F1"]
+    assert (firm.name, firm.cluster) == ("'Busan", "=x")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("attack_cli")
+    db, path = work / "center.db", work / "model.npz"
+    assert main(["generate", "--firms", "150", "--seed", "3", "--db", str(db), "-q"]) == 0
+    assert main(["fit", "--db", str(db), "--out", str(path), "-q"]) == 0
+    return path
+
+
+def test_recommend_all_csv_goes_through_the_writer(model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.csv"
+    with _umask(0o022):
+        assert main(["recommend-all", "--model", str(model), "--out", str(out), "--k", "3",
+                     "-q"]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    rows = _cells(out)
+    assert rows[0] == ["firm", "rank", "target", "kind", "score"]
+    _assert_neutral(out)
+    mm = rm.Matchmaker.load(model)
+    ids, scores = mm.recommend_all(k=3)
+    assert [float(r[4]) for r in rows[1:]] == pytest.approx(scores[ids != ""].tolist(),
+                                                            abs=1e-6)
+
+
+# --- encodings ------------------------------------------------------------------------------
+def test_utf8_file_with_one_cp949_row_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    head = (HEADER + "\nF1,Café Busan,MOLD,3,JUNG\n").encode()
+    path.write_bytes(head + "F2,부산금형,MOLD,3,JUNG\n".encode("cp949"))
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_firms(path)
+    (p,) = info.value.problems
+    assert (p.file, p.row, p.line, p.field) == (str(path), 2, 3, "name")
+    assert p.value == "부산금형".encode("cp949")[:4]
+    assert f"byte offset {len(head) + 3}" in p.message
+    assert "mixes" in p.message
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_file_with_accents_is_read_as_utf8(tmp_path: Path, bom: bytes) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_bytes(bom + (HEADER + "\nF1,Café Busan,MOLD,3,JUNG\n").encode())
+    assert rm.io.load_firms(path)["F1"].name == "Café Busan"
+
+
+def test_cp949_file_with_hangul_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_bytes((HEADER + "\nF1,부산 금형,금형,3,중구\nF2,Busan,MOLD,3,JUNG\n")
+                     .encode("cp949"))
+    table = rm.io.load_firms(path)
+    assert table["F1"].name == "부산 금형"
+
+
+def test_bytes_neither_utf8_nor_cp949_name_row_and_offset(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    head = (HEADER + "\nF1,Busan,MOLD,3,JUNG\n").encode()
+    path.write_bytes(head + b"F2,Caf\xe9,MOLD,3,JUNG\n")  # Latin-1
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_firms(path)
+    (p,) = info.value.problems
+    assert (p.row, p.line, p.field) == (2, 3, "name")
+    assert f"byte offset {len(head) + 6}" in p.message
+
+
+# --- long fields ----------------------------------------------------------------------------
+def test_a_huge_cell_is_a_row_problem_and_later_rows_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER}\nF1,{'a' * 200_000},MOLD,3,JUNG\nF2,b,MOLD,-3,JUNG\n",
+                    encoding="utf-8")
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_firms(path, errors="collect")
+    first, second = info.value.problems
+    assert (first.row, first.field) == (1, "name")
+    assert "200,000" in first.message
+    assert (second.row, second.field) == (2, "employees")
+
+
+def test_a_huge_jsonl_line_is_refused_unparsed(tmp_path: Path) -> None:
+    path = tmp_path / "firms.jsonl"
+    path.write_text(json.dumps({"id": "F1", "name": "a" * 2_100_000}) + "\n"
+                    + json.dumps({"id": "F2", "name": "b", "technologies": "MOLD",
+                                  "employees": -1, "district": "JUNG"}) + "\n")
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_firms(path, errors="collect")
+    first, second = info.value.problems
+    assert first.row == 1
+    assert "characters" in first.message
+    assert (second.row, second.field) == (2, "employees")
+
+
+def test_writer_refuses_what_no_reader_takes(tmp_path: Path) -> None:
+    with pytest.raises(rm.ValidationError, match="200,000 characters"):
+        rm.io.write_firms([_firm(name="a" * 200_000)], tmp_path / "firms.csv")
+    assert not (tmp_path / "firms.csv").exists()
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow,
+                                                   HealthCheck.data_too_large])
+@given(st.integers(LIMIT - 3, LIMIT), st.sampled_from(["a", "부", "=", "'", "\"", ",", "\n"]),
+       st.text(max_size=20).filter(lambda s: "\x00" not in s), st.sampled_from([".csv", ".jsonl"]))
+def test_long_fields_round_trip(n: int, fill: str, head: str, suffix: str) -> None:
+    name = (head + fill * n)[:n]
+    if not name.strip():
+        name = "x" + name[1:]
+    firm = _firm(name=name, cluster=name)
+    with _scratch() as d:
+        path = rm.io.write_firms([firm], d / f"firms{suffix}")
+        assert rm.io.load_firms(path)["F1"] == firm
+
+
+# --- non-finite numbers, deep nesting, lone surrogates --------------------------------------
+@pytest.mark.parametrize("limit", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_non_finite_rule_limits_are_row_problems(tmp_path: Path, limit: str) -> None:
+    rule = f'{{"rule": "max_employees", "limit": {limit}}}'
+    line = json.dumps(PROGRAM)[:-1] + f', "rules": [{rule}]}}'
+    path = tmp_path / "programs.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_programs(path)
+    (p,) = info.value.problems
+    assert (p.file, p.row, p.field) == (str(path), 1, "rules")
+    cell = json.dumps([{"rule": "max_employees", "limit": 1}]).replace("1}", f"{limit}}}")
+    path = tmp_path / "programs.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([[*PROGRAM, "rules"], [*PROGRAM.values(), cell]])
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_programs(path)
+    (p,) = info.value.problems
+    assert (p.row, p.field, p.value) == (1, "rules", cell)
+
+
+@pytest.mark.parametrize("depth", [40, 600, 5000])
+def test_deeply_nested_values_are_row_problems(tmp_path: Path, depth: int) -> None:
+    nest = '{"rule": "not", "of": ' * depth + '{"rule": "sme"}' + "}" * depth
+    path = tmp_path / "programs.jsonl"
+    path.write_text(json.dumps(PROGRAM)[:-1] + f', "rules": [{nest}]}}\n'
+                    + json.dumps({**PROGRAM, "id": "P2", "funding": "nope"}) + "\n")
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_programs(path, errors="collect")
+    first, second = info.value.problems
+    assert first.row == 1
+    assert first.field in ("rules", None)
+    assert (second.row, second.field) == (2, "funding")
+    path = tmp_path / "programs.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([[*PROGRAM, "rules"], [*PROGRAM.values(), f"[{nest}]"]])
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_programs(path)
+    assert info.value.problems[0].field == "rules"
+
+
+@pytest.mark.parametrize("field", ["name", "cluster"])
+def test_lone_surrogates_are_refused_at_load(tmp_path: Path, field: str) -> None:
+    rec = {"id": "F1", "name": "Busan", "technologies": "MOLD", "employees": 3,
+           "district": "JUNG", field: "x\ud800"}
+    path = tmp_path / "firms.jsonl"
+    path.write_text(json.dumps(rec) + "\n", encoding="ascii")  # the \ud800 escape
+    with pytest.raises(rm.DataError) as info:
+        rm.io.load_firms(path)
+    (p,) = info.value.problems
+    assert (p.row, p.field, p.value) == (1, field, "x\ud800")
+
+
+def test_lone_surrogates_are_refused_by_every_entity() -> None:
+    with pytest.raises(rm.ValidationError) as info:
+        _firm(name="\udfff")
+    assert info.value.field == "name"
+    with pytest.raises(rm.ValidationError):
+        rm.Institute(id="I1", name_ko="a", name_en="b", kind="university", source="\ud800")
+    with pytest.raises(rm.ValidationError):
+        rm.Program(**PROGRAM, notes="\ud800")
+
+
+def test_an_oversized_file_is_refused_before_reading(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER}\nF1,Busan,MOLD,3,JUNG\n", encoding="utf-8")
+    monkeypatch.setattr(rm.io, "MAX_FILE_BYTES", 10)
+    with pytest.raises(rm.DataError, match="at most 10 bytes"):
+        rm.io.load_firms(path)
+
+
+# --- file modes and failed writes -----------------------------------------------------------
+def _writers(d: Path) -> list[Path]:
+    firms = [_firm(name="=1")]
+    G = nx.Graph()
+    G.add_edge("a", "b")
+    pop = rm.Population(firms=rm.FirmTable.from_firms(firms), institutes={}, programs={})
+    out = [rm.io.write_firms(firms, d / "firms.csv"),
+           rm.io.write_firms(firms, d / "firms.jsonl"),
+           rm.io.write_collaborations([("F1", "F2")], d / "collab.csv"),
+           rm.io.write_graph(G, d / "g.graphml"), rm.io.write_graph(G, d / "g.gexf"),
+           rm.io.write_graph(G, d / "g.json")]
+    return out + sorted(rm.io.write_population(pop, d / "pop").iterdir())
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_honour_the_umask(tmp_path: Path, mask: int, mode: int) -> None:
+    with _umask(mask):
+        paths = _writers(tmp_path)
+    assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in paths} == {
+        p.name: oct(mode) for p in paths}
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text("old")
+    path.chmod(0o640)
+    with _umask(0o022):
+        rm.io.write_firms([_firm()], path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.fixture(scope="module")
+def study() -> Any:
+    pop = rm.synth.generate_population(60, seed=2, catalog=rm.catalog.busan_2024())
+    return rm.study.run_study(pop, seed=2)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_report_files_honour_the_umask(study: Any, tmp_path: Path, mask: int,
+                                       mode: int) -> None:
+    with _umask(mask):
+        paths = study.write(tmp_path / "report", figures=False)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in paths.values()} == {mode}
+
+
+@pytest.mark.parametrize("fail_at", ["write", "fsync", "replace"])
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str) -> None:
+    path = rm.io.write_firms([_firm(name="old")], tmp_path / "firms.csv")
+    before = path.read_bytes()
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    if fail_at == "write":  # the disk fills up half-way through the data
+        real = os.fdopen
+
+        class _Full(io.FileIO):
+            def write(self, b: Any) -> int:
+                super().write(bytes(b)[:5])
+                raise OSError(28, "No space left on device")
+
+        def fdopen(fd: int, mode: str) -> Any:
+            return _Full(fd, "r+" if "+" in mode else "w")
+
+        assert real is not None
+        monkeypatch.setattr(os, "fdopen", fdopen)
+    else:
+        monkeypatch.setattr(os, fail_at, boom)
+    with pytest.raises(OSError, match="No space"):
+        rm.io.write_firms([_firm(name="new")], path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["firms.csv"]
+
+
+def test_archives_can_be_written_through_the_helper(tmp_path: Path) -> None:
+    from rootmatch._atomic import atomic_open
+
+    path = tmp_path / "a.bin"
+    with _umask(0o022), atomic_open(path, "w+b") as fh:
+        fh.write(b"abc")
+        fh.seek(0)
+        assert fh.read() == b"abc"
+    assert path.read_bytes() == b"abc"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+    def fail_half_way() -> None:
+        with atomic_open(path) as fh:
+            fh.write(b"partial")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_half_way()
+    assert path.read_bytes() == b"abc"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+    assert re.fullmatch(r"0o6\d\d", oct(stat.S_IMODE(path.stat().st_mode)))
