@@ -249,7 +249,7 @@ class _Collector:
 # --- cells ---------------------------------------------------------------------------------
 def _bad_value(value: object) -> str | None:
     """What is wrong with a raw cell or JSON value as a whole, or ``None``: a text longer
-    than ``MAX_CELL``, a lone surrogate, a non-finite number, nesting deeper than
+    than ``MAX_CELL``, a lone surrogate, a NUL, a non-finite number, nesting deeper than
     ``MAX_JSON_DEPTH``."""
     stack = [(value, 0)]
     while stack:
@@ -259,6 +259,8 @@ def _bad_value(value: object) -> str | None:
                 return f"at most {MAX_CELL:,} characters; the cell has {len(v):,}"
             if _SURROGATE.search(v):
                 return "text without lone surrogates (U+D800-U+DFFF)"
+            if "\x00" in v:
+                return "text without NUL characters (a table cannot hold them)"
         elif isinstance(v, float):
             if not math.isfinite(v):
                 return "a finite number"

@@ -136,6 +136,61 @@ def test_random_bytes_raise_only_data_errors(data: bytes, loader: Any, fmt: str)
         _load_quietly(loader, path, errors="collect")
 
 
+_ATTACKS = ["Infinity", "-Infinity", "1e400", "NaN", '"\\ud800"', '"x\\udfff"',
+            "[" * 700 + "]" * 700, '"' + "a" * 140_000 + '"', '"=cmd|\' /C calc\'!A0"',
+            '"\\u0000"', "null", "[]", "{}", "-1", "1e308", '"\\r\\n"',
+            '[{"rule": "max_employees", "limit": 1e400}]',
+            '[{"rule": "min_employees", "limit": Infinity}]',
+            "[" + '{"rule": "not", "of": ' * 600 + '{"rule": "sme"}' + "}" * 600 + "]"]
+_FIRM_JSON = {"id": '"F1"', "name": '"Busan"', "technologies": '"MOLD"', "employees": "3",
+              "district": '"JUNG"', "cluster": '""', "workforce_40plus": "0.5"}
+_PROGRAM_JSON = {**{k: json.dumps(v) for k, v in PROGRAM.items()}, "rules": "[]",
+                 "capacity": "10", "notes": '""'}
+
+
+def _line(fields: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in fields.items()) + "}"
+
+
+_TARGETS = [("firms", k) for k in _FIRM_JSON] + [("programs", k) for k in _PROGRAM_JSON]
+
+
+@pytest.mark.parametrize(("kind", "target"), _TARGETS)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow,
+                                                   HealthCheck.data_too_large])
+@given(data=st.data())
+def test_attack_values_in_any_field_raise_only_data_errors(kind: str, target: str,
+                                                           data: Any) -> None:
+    """A hostile value in a field (and maybe in one more): loading, importing and writing
+    back raise only documented errors."""
+    base = _FIRM_JSON if kind == "firms" else _PROGRAM_JSON
+    fields = dict(base)
+    fields[target] = data.draw(st.sampled_from(_ATTACKS), label=target)
+    other = data.draw(st.sampled_from(list(base)), label="other")
+    fields[other] = data.draw(st.sampled_from(_ATTACKS) | st.just(base[other]), label=other)
+    loader = rm.io.load_firms if kind == "firms" else rm.io.load_programs
+    with _scratch() as d:
+        path = d / f"{kind}.jsonl"
+        path.write_text(_line(fields) + "\n", encoding="utf-8")
+        try:
+            loaded = loader(path)
+        except rm.DataError as err:
+            problems = err.problems
+            loaded = None
+        if loaded is None:
+            assert problems
+            return
+        with rm.store.Registry(":memory:") as reg:
+            if kind == "firms":
+                reg.import_firms(loaded)
+                rm.io.write_firms(loaded, d / "back.csv")
+                rm.io.load_firms(d / "back.csv")
+            else:
+                reg.import_programs(loaded)
+                rm.io.write_programs(loaded, d / "back.csv")
+                rm.io.load_programs(d / "back.csv")
+
+
 # --- formula cells --------------------------------------------------------------------------
 @pytest.mark.parametrize("text", FORMULAS)
 def test_formula_cells_are_neutralised_and_read_back(tmp_path: Path, text: str) -> None:
