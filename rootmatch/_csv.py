@@ -14,8 +14,8 @@ cell is read as written. A written text is therefore always read back exactly.
 written as numbers and never escaped: a spreadsheet reads a plain number as a number, not a
 formula, so only text cells are neutralised.
 
-Cells are limited to :data:`MAX_CELL` characters on both sides: a writer refuses a longer
-cell, a reader reports one as a problem of its row.
+Text cells are limited to :data:`MAX_CELL` characters (not counting the escape) on both
+sides: the writer refuses a longer text, a reader reports one as a problem of its row.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
     Raises
     ------
     ValidationError
-        For a text cell longer than :data:`MAX_CELL` characters (no reader would take it).
+        For a text longer than :data:`MAX_CELL` characters (no reader would take it).
 
     Examples
     --------
@@ -92,11 +92,10 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([_cell(h) for h in header])
     for n, row in enumerate(rows, start=1):
-        cells = [_cell(v) for v in row]
-        for name, cell in zip(header, cells):
-            if len(cell) > MAX_CELL:
+        for name, value in zip(header, row):
+            if isinstance(value, str) and len(value) > MAX_CELL:
                 raise ValidationError(
-                    f"row {n}, column {name!r}: a cell of {len(cell):,} characters; at most "
-                    f"{MAX_CELL:,} are written (and read)", field=name, value=len(cell))
-        writer.writerow(cells)
+                    f"row {n}, column {name!r}: a text of {len(value):,} characters; at most "
+                    f"{MAX_CELL:,} are written (and read)", field=name, value=len(value))
+        writer.writerow([_cell(v) for v in row])
     return buf.getvalue()

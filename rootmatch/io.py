@@ -6,9 +6,18 @@ The format follows the file's extension: ``.csv`` or ``.jsonl`` (``.ndjson`` too
 ``format="csv"`` or ``format="jsonl"`` to override it.
 
 - **CSV**: comma-separated, a header row naming the columns (case and surrounding spaces are
-  ignored). Reading detects the encoding: UTF-8 with or without a byte-order mark, or CP949
-  (what Korean spreadsheets often save); ``encoding=`` overrides the detection. Writers save
-  UTF-8 with a byte-order mark, which spreadsheets open correctly.
+  ignored). Reading decides the encoding of the whole file from evidence: UTF-8 (with or
+  without a byte-order mark) when every byte is valid UTF-8; else CP949 (what Korean
+  spreadsheets often save) when every byte is valid CP949, the text holds Hangul and no line
+  of non-ASCII text is valid UTF-8. A file that is neither (say a UTF-8 file with one row
+  saved as CP949) is refused, naming the first bad row, its line and the byte offset and
+  bytes; ``encoding=`` overrides the detection. Writers save UTF-8 with a byte-order mark,
+  which spreadsheets open correctly.
+- **Formula cells**: every CSV the library writes goes through one writer that prefixes
+  ``'`` to a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or
+  ``'``, so no spreadsheet runs it as a formula; readers remove one leading ``'`` before those
+  characters, so written text reads back exactly. Numbers (``-0.5``) are written as numbers,
+  unescaped (see :mod:`rootmatch._csv`).
 - **JSON lines**: one JSON object per line, UTF-8 only, keys as the CSV columns. Values may
   be JSON types (numbers, booleans, lists for multi-valued fields, ``null`` for empty) or the
   CSV cell text.
@@ -42,7 +51,18 @@ With ``errors="raise"`` (the default) the first problem raises :class:`~rootmatc
 with ``errors="collect"`` the whole file (or population) is checked and one ``DataError``
 lists every problem; nothing is returned in either case when there is a problem. Duplicate
 ids, cells that do not parse, values out of range, missing required columns, short or long
-rows, bytes that are neither UTF-8 nor CP949 and malformed JSON are all problems.
+rows, bytes that are neither UTF-8 nor CP949, cells over the limits below and malformed JSON
+are all problems.
+
+Limits
+------
+A cell (or a JSON text value) holds at most :data:`MAX_CELL` (100,000) characters, a JSON-lines
+record at most :data:`MAX_LINE` characters, a JSON value nests lists and objects at most
+:data:`MAX_JSON_DEPTH` deep, and a file has at most :data:`MAX_FILE_BYTES` bytes (it is read
+whole). A longer cell or record, a deeper value, a non-finite number (``Infinity``,
+``NaN``, ``1e400``), a NUL or a lone surrogate (``"\\ud800"``) is a problem of its row,
+naming the field, and reading goes on with the next rows; writers refuse a cell over the
+limit, so what they write is always read back.
 
 **Unknown columns** (or JSON keys) are not errors: they are ignored with a
 :class:`DataWarning` that names them (and suggests a close known name), so a spreadsheet may
@@ -112,6 +132,10 @@ from .taxonomy import (
 )
 
 __all__ = [
+    "MAX_CELL",
+    "MAX_FILE_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_LINE",
     "SEPARATOR",
     "DataWarning",
     "Problem",
