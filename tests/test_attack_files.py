@@ -514,3 +514,19 @@ def test_archives_can_be_written_through_the_helper(tmp_path: Path) -> None:
     assert path.read_bytes() == b"abc"
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
     assert re.fullmatch(r"0o6\d\d", oct(stat.S_IMODE(path.stat().st_mode)))
+
+
+def test_import_all_errors_reports_rows_after_a_huge_cell(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER}\nF1,{'a' * 200_000},MOLD,3,JUNG\nF2,b,MOLD,-3,JUNG\n"
+                    "F3,c,MOLD,3,NOWHERE\n", encoding="utf-8")
+    code = main(["import", str(path), "--db", str(tmp_path / "c.db"), "--all-errors", "-q"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "3 problems" in err
+    assert "data row 1" in err
+    assert "data row 2" in err
+    assert "data row 3" in err
+    assert "Traceback" not in err
