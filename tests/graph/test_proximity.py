@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import rootmatch as rm
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import nx_graphs
 
 prox = rm.proximity
@@ -251,7 +251,7 @@ def test_to_adjacency_equals_networkx():
 
 
 # --- a real network: USAir97 -------------------------------------------------------------
-USAIR = Path(__file__).resolve().parent / "data" / "usair97_edges.txt"
+USAIR = Path(__file__).resolve().parent.parent / "data" / "usair97_edges.txt"
 
 
 def usair97() -> nx.Graph:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import rootmatch as rm
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import BUSAN_2024, hub_populations
 
 KINDS = {"hub", "firm", "institute", "program"}

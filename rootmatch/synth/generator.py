@@ -2,7 +2,7 @@
 planted ground truth and an oracle.
 
 :func:`generate_population` draws ``n`` firms whose marginals follow the documented targets in
-``rootmatch/data/calibration.json`` (figure, source and year of each, or ``assumed`` with the
+``rootmatch/synth/data/calibration.json`` (figure, source and year of each, or ``assumed`` with the
 reasoning), places them in Busan's districts and industrial complexes, gives them cooperative
 memberships and dated, eligible program participations, and samples who collaborates with
 whom from a **hidden latent model**. A share of the sampled links is held out in
@@ -124,13 +124,11 @@ import scipy.stats
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from . import _latent
-from ._latent import LatentModel
-from ._validation import SeedLike, check_date, check_rng
-from .catalog import Catalog, busan_2024
-from .entities import Population, Program
-from .exceptions import UnknownEntityError, ValidationError
-from .rules import (
+from rootmatch._validation import SeedLike, check_date, check_rng
+from rootmatch.catalog import Catalog, busan_2024
+from rootmatch.entities import Population, Program
+from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.rules import (
     SME,
     ActiveOn,
     AllOf,
@@ -143,8 +141,10 @@ from .rules import (
     Rule,
     TargetTechnologies,
 )
-from .table import FirmTable
-from .taxonomy import (
+from rootmatch.synth import _latent
+from rootmatch.synth._latent import LatentModel
+from rootmatch.table import FirmTable
+from rootmatch.taxonomy import (
     District,
     InstituteKind,
     Material,
@@ -322,11 +322,11 @@ def _requires_certificate(prog: Program) -> bool:
 # --- the calibration table -----------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _calibration_text() -> str:
-    return resources.files("rootmatch").joinpath("data/calibration.json").read_text("utf-8")
+    return resources.files("rootmatch.synth").joinpath("data/calibration.json").read_text("utf-8")
 
 
 def calibration_targets() -> dict[str, Any]:
-    """The calibration table (``rootmatch/data/calibration.json``) as a dict.
+    """The calibration table (``rootmatch/synth/data/calibration.json``) as a dict.
 
     Returns
     -------
