@@ -1,4 +1,5 @@
-"""Tests of rootmatch.synth: calibration, conditional gaps, the planted truth, determinism."""
+"""Tests of rootmatch.synth.generator: calibrated marginals, conditional gaps, memberships,
+participations, links and the hold-out, arguments and determinism."""
 
 from __future__ import annotations
 
@@ -15,24 +16,20 @@ from strategies import synthetic_populations
 import rootmatch as rm
 
 T = rm.RootTechnology
-N_BIG = 50_000
+
+
 CALIBRATION = rm.synth.calibration_targets()
+
+
 TARGET_KEYS = [r["key"] for r in CALIBRATION["targets"]]
+
+
 SOURCED_KEYS = [r["key"] for r in CALIBRATION["targets"]
                 if r["status"] in ("sourced", "derived") and r["kind"] == "share"]
+
+
 COOPERATIVES = sorted(i.id for i in rm.catalog.busan_2024().institutes.values()
                       if i.kind is rm.InstituteKind.COOPERATIVE)
-
-
-@pytest.fixture(scope="module")
-def big() -> rm.Population:
-    """One 50,000-firm population for every calibration test of the module."""
-    return rm.synth.generate_population(N_BIG, seed=2024)
-
-
-@pytest.fixture(scope="module")
-def report(big: rm.Population) -> rm.synth.CalibrationReport:
-    return big.summary()
 
 
 def _arrays(pop: rm.Population) -> dict[str, object]:
@@ -240,14 +237,14 @@ def test_links_sparse_and_heavy_tailed(big: rm.Population) -> None:
     """A few partners per firm; against a Poisson degree of the same mean (no hubs) the
     degrees are overdispersed, with hubs far beyond the Poisson maximum."""
     links = np.concatenate([big.collaborations, big.truth.held_out])
-    deg = np.bincount(big.firms.positions(links.ravel()), minlength=N_BIG)
+    deg = np.bincount(big.firms.positions(links.ravel()), minlength=len(big))
     assert 3.0 <= deg.mean() <= 10.0
-    poisson = np.random.default_rng(0).poisson(deg.mean(), N_BIG)
+    poisson = np.random.default_rng(0).poisson(deg.mean(), len(big))
     assert deg.var() > 2 * deg.mean()
     assert deg.max() > 5 * poisson.max()
 
     def top(d: np.ndarray) -> float:
-        return float(np.sort(d)[::-1][: N_BIG // 100].sum() / d.sum())
+        return float(np.sort(d)[::-1][: len(big) // 100].sum() / d.sum())
 
     assert top(deg) > 1.5 * top(poisson)
 
@@ -260,99 +257,6 @@ def test_held_out_share_and_disjoint(big: rm.Population) -> None:
     inst_held = set(map(tuple, big.truth.held_out_institute.tolist()))
     assert not inst_obs & inst_held
     assert len(inst_held) > 0
-
-
-def test_oracle_agrees_with_sampled_links() -> None:
-    """Expected link counts under the oracle match the sampled links, overall and by
-    stratum (strong pairs, same district, the rest): the oracle is the sampling law."""
-    pop = rm.synth.generate_population(2500, seed=11)
-    f = pop.firms
-    n = len(f)
-    P = pop.truth.oracle_scores(f.ids, f.ids)
-    assert np.allclose(P, P.T)
-    links = np.concatenate([pop.collaborations, pop.truth.held_out])
-    r = f.positions(links.ravel()).reshape(-1, 2)
-    A = np.zeros((n, n), bool)
-    A[r[:, 0], r[:, 1]] = True
-    iu = np.triu_indices(n, 1)
-    p, a = P[iu], A[iu]
-    same = (f.district[iu[0]] == f.district[iu[1]])
-    strata = {"all": np.ones(p.size, bool), "strong": p > np.quantile(p, 0.999),
-              "same_district": same, "other": ~same}
-    for name, s in strata.items():
-        expected, observed = p[s].sum(), a[s].sum()
-        assert abs(observed - expected) < 4 * np.sqrt(expected) + 5, (name, observed, expected)
-    Pi = pop.truth.oracle_scores(f.ids, sorted(pop.institutes))
-    n_inst = len(pop.institute_links) + len(pop.truth.held_out_institute)
-    assert abs(n_inst - Pi.sum()) < 4 * np.sqrt(Pi.sum()) + 5
-
-
-def _ndcg(ranked: np.ndarray, relevant: list[set[str]], k: int = 10) -> float:
-    disc = 1 / np.log2(np.arange(2, k + 2))
-    vals = [np.isin(ids[:k], list(rel)).astype(float) @ disc[: len(ids[:k])]
-            / disc[: min(len(rel), k)].sum() for ids, rel in zip(ranked, relevant, strict=True)]
-    return float(np.mean(vals))
-
-
-def test_oracle_ranks_held_out_links_far_above_content_and_random() -> None:
-    """The truth is not the profile's cosine: the oracle finds the held-out partners much
-    better than cosine similarity of the observed profile, which beats random."""
-    pop = rm.synth.generate_population(4000, seed=5)
-    f = pop.firms
-    held: dict[str, set[str]] = {}
-    for a, b in pop.truth.held_out.tolist():
-        held.setdefault(a, set()).add(b)
-        held.setdefault(b, set()).add(a)
-    seen: dict[str, set[str]] = {}
-    for a, b in pop.collaborations.tolist():
-        seen.setdefault(a, set()).add(b)
-        seen.setdefault(b, set()).add(a)
-    rng = np.random.default_rng(0)
-    q = rng.choice(sorted(held), 600, replace=False)
-    rows = f.positions(q)
-    X = np.hstack([f.tech_matrix(), f.needs_matrix(), f.topics_matrix(),
-                   np.eye(len(rm.District))[f.district]]).astype(float)
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    exclude = np.zeros((q.size, len(f)), bool)
-    exclude[np.arange(q.size), rows] = True
-    for r, x in enumerate(q):
-        if x in seen:
-            exclude[r, f.positions(sorted(seen[x]))] = True
-
-    def top(S: np.ndarray) -> np.ndarray:
-        S = np.where(exclude, -np.inf, S)
-        return f.ids[np.argsort(-S, axis=1, kind="stable")[:, :10]]
-
-    relevant = [held[x] for x in q]
-    oracle = _ndcg(top(pop.truth.oracle_scores(q, f.ids)), relevant)
-    content = _ndcg(top(X[rows] @ X.T), relevant)
-    random = _ndcg(top(rng.random((q.size, len(f)))), relevant)
-    assert oracle > 2 * content > 2 * random, (oracle, content, random)
-
-
-def test_oracle_scores_contract() -> None:
-    pop = rm.synth.generate_population(400, seed=3)
-    ids = pop.firms.ids
-    cands = [ids[5], "KIMM-BUSAN", ids[0], "BGMC", ids[7]]
-    s = pop.truth.oracle_scores([ids[0], ids[1]], cands)
-    assert s.shape == (2, 5)
-    assert s.dtype == np.float64
-    assert np.all((s >= 0) & (s <= 1))
-    assert s[0, 2] == 0.0  # itself
-    assert np.all(s[:, 3] == 0.0)  # a cooperative is joined, not collaborated with
-    assert s[0, 1] > 0
-    one = pop.truth.oracle_scores(ids[1], ids[5])
-    assert one.shape == (1, 1)
-    assert one[0, 0] == s[1, 0]
-    both = pop.truth.oracle_scores(ids[:50], ids[:50])
-    assert np.allclose(both, both.T)
-    blocked = pop.truth.oracle_scores(ids[:50], ids, block_cells=1000)
-    assert np.array_equal(blocked, pop.truth.oracle_scores(ids[:50], ids))
-    with pytest.raises(rm.UnknownEntityError, match="F999999"):
-        pop.truth.oracle_scores(["F999999"], ids[:3])
-    with pytest.raises(KeyError, match="NOPE"):
-        pop.truth.oracle_scores(ids[:1], ["NOPE"])
-    assert pop.truth.oracle_scores([], ids).shape == (0, len(ids))
 
 
 def test_holdout_moves_links_without_changing_anything_observed() -> None:
@@ -384,61 +288,6 @@ def test_network_does_not_read_the_truth() -> None:
         g2 = support_network.from_population(bare, hub=hub, seed=0).graph
         assert nx.utils.graphs_equal(g1, g2)
         assert sorted(g1.nodes(data=True), key=str) == sorted(g2.nodes(data=True), key=str)
-
-
-def test_summary_reads_no_truth() -> None:
-    pop = rm.synth.generate_population(1000, seed=8)
-    with_truth = pop.summary().to_records()
-    without = rm.synth.summarize(attrs.evolve(pop, truth=None)).to_records()
-    assert without == with_truth or all(
-        (x == y) or (x["observed"] != x["observed"] and y["observed"] != y["observed"])
-        for x, y in zip(with_truth, without, strict=True))
-
-
-# --- the report ------------------------------------------------------------------------------
-def test_report_table(report: rm.synth.CalibrationReport) -> None:
-    text = str(report)
-    lines = text.splitlines()
-    assert lines[0].startswith(f"Calibration of {N_BIG:,} firms")
-    assert "0 off target" in lines[0]
-    assert len(lines) == len(report) + 3
-    assert any("hellot.net" in line and "2013" in line for line in lines)
-    md = report.to_markdown().splitlines()
-    assert md[0].startswith("| group | marginal | observed | target |")
-    assert len(md) == len(report) + 2
-    assert not report.failures
-    with pytest.raises(KeyError):
-        report["no.such.row"]
-    rec = report.to_records()
-    assert {"key", "observed", "target", "source", "year", "ok"} <= set(rec[0])
-
-
-def test_report_on_real_data() -> None:
-    """The report works on any population: no truth, few firms, empty groups."""
-    firm = rm.Firm(id="F1", name="사상정밀", technologies=["정밀가공"], employees=12,
-                   district="사상구", founded=2001, cluster="사상")
-    rep = rm.Population(firms=rm.FirmTable.from_firms([firm])).summary()
-    assert rep["size.10_49"].observed == 1.0
-    assert rep["size.mold_lt10"].ok is None  # no mold firm: undefined, not failed
-    assert "—" in str(rep)
-
-
-def test_calibration_table_documents_every_target() -> None:
-    keys = [r["key"] for r in CALIBRATION["targets"]]
-    assert len(keys) == len(set(keys))
-    for r in CALIBRATION["targets"]:
-        assert r["status"] in ("sourced", "derived", "assumed"), r["key"]
-        assert r["kind"] in ("share", "mean", "at_least"), r["key"]
-        assert r["measure"], r["key"]
-        if r["status"] == "assumed":
-            assert r.get("note"), f"{r['key']}: an assumption needs its reasoning"
-        else:
-            assert r["source"], r["key"]
-            assert r["year"], r["key"]
-    shares = [r["target"] for r in CALIBRATION["targets"] if r["key"].startswith("tech.")
-              and r["key"] != "tech.multi"]
-    assert len(shares) == 14
-    assert abs(sum(shares) - 1) < 1e-3
 
 
 # --- arguments and seeds ---------------------------------------------------------------------
@@ -520,6 +369,8 @@ def test_date_dependent_rule_holds_on_each_participation_date() -> None:
 
 # --- properties on small populations -----------------------------------------------------------
 sizes = st.integers(1, 60)
+
+
 seeds = st.integers(0, 2**32 - 1)
 
 

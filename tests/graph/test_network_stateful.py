@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import rootmatch as rm
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import BUSAN_2024, firms, hub_populations
 
 INSTITUTES = sorted(BUSAN_2024.institutes)
