@@ -56,7 +56,7 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from ._baselines import (
+from rootmatch.analysis._baselines import (
     AdamicAdarRecommender,
     ComplementarityRecommender,
     ContentRecommender,
@@ -68,7 +68,7 @@ from ._baselines import (
     RandomRecommender,
     ResourceAllocationRecommender,
 )
-from ._metrics import (
+from rootmatch.analysis._metrics import (
     average_precision_at_k,
     catalog_coverage,
     diversity,
@@ -80,10 +80,10 @@ from ._metrics import (
     recall_at_k,
     small_firm_coverage,
 )
-from ._validation import SeedLike, check_rng
-from .entities import Population
-from .exceptions import ValidationError
-from .table import SCALAR_COLUMNS, FirmTable
+from rootmatch._validation import SeedLike, check_rng
+from rootmatch.entities import Population
+from rootmatch.exceptions import ValidationError
+from rootmatch.table import SCALAR_COLUMNS, FirmTable
 
 __all__ = [
     "METRICS",
@@ -289,7 +289,7 @@ def _partners_of(pairs: NDArray[np.str_], queries: NDArray[np.str_]) -> list[NDA
 
 
 def _network(pop: Population, hub: bool, enrolment: float, rng: np.random.Generator) -> Any:
-    from .network import SupportNetwork
+    from rootmatch.network import SupportNetwork
 
     return SupportNetwork.from_population(pop, hub=hub, enrolment=enrolment, seed=rng)
 

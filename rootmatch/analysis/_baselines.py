@@ -27,12 +27,12 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._scoring import tech_vectors
-from ._topk import topk_rows
-from ._validation import check_rng
-from .exceptions import UnknownEntityError, ValidationError
-from .rules import eligibility_matrix
-from .taxonomy import complementarity_matrix
+from rootmatch._scoring import tech_vectors
+from rootmatch._topk import topk_rows
+from rootmatch._validation import check_rng
+from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.rules import eligibility_matrix
+from rootmatch.taxonomy import complementarity_matrix
 
 __all__ = [
     "AdamicAdarRecommender",
@@ -229,7 +229,7 @@ class ContentRecommender(_FirmRecommender):
         self.feature_weights = feature_weights
 
     def _fit(self, network: Any) -> None:
-        from .features import FirmVectorizer
+        from rootmatch.features import FirmVectorizer
 
         self.vectorizer_ = FirmVectorizer(weights=self.feature_weights).fit(self.table_)
         self.X_ = _normalize_rows(self.vectorizer_.transform(self.table_))
@@ -384,7 +384,7 @@ class ResourceAllocationRecommender(_NetworkxLinkPredictor):
 # ---------------------------------------------------------------------------- programs
 def _check_on(on: Any, n: int) -> NDArray[np.datetime64]:
     if isinstance(on, (dt.date, str)):
-        from ._validation import check_date
+        from rootmatch._validation import check_date
 
         return np.full(n, np.datetime64(check_date(on), "D"))
     arr = np.asarray(on)
@@ -529,7 +529,7 @@ class HybridProgramRanker(BaseEstimator):
 
     def fit(self, network: Any, y: None = None) -> HybridProgramRanker:
         """Fit a clone of the matchmaker on ``network``; returns self."""
-        from .matchmaker import Matchmaker
+        from rootmatch.matchmaker import Matchmaker
 
         template = self.matchmaker if self.matchmaker is not None else Matchmaker()
         self.matchmaker_ = clone(template).fit(network)

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from .taxonomy import SupportAxis
+from rootmatch.taxonomy import SupportAxis
 
 if TYPE_CHECKING:
-    from .study import Study
+    from rootmatch.analysis.study.run import Study
 
 __all__ = ["build_blocks", "render_html", "render_markdown", "write_report"]
 
@@ -83,7 +83,7 @@ def _metric_change(metric: str, x: float) -> str:
 
 def build_blocks(study: Study, lang: str) -> list[Block]:
     """The report's content."""
-    from .study import METRICS
+    from rootmatch.analysis.study.run import METRICS
 
     i_lang = 0 if lang == "ko" else 1
     pop = study.population
@@ -423,7 +423,7 @@ def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = T
     """Draw the figures and write ``report.md`` and ``index.html`` into ``out``."""
     from tqdm.auto import tqdm
 
-    from .exceptions import ValidationError
+    from rootmatch.exceptions import ValidationError
 
     if lang not in ("ko", "en"):
         raise ValidationError(f"lang must be 'ko' or 'en', got {lang!r}", field="lang",
@@ -437,7 +437,7 @@ def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = T
         if importlib.util.find_spec("matplotlib") is None:
             raise ImportError("the study's figures need matplotlib: pip install "
                               "'rootmatch[plots]' (or pass figures=False)")
-        from ._figures import draw_figures
+        from rootmatch.analysis.study._figures import draw_figures
 
         paths, _ = draw_figures(study, out, lang=lang)
     bar.update()

@@ -91,8 +91,8 @@ import scipy.sparse as sp
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import SeedLike, check_date, check_rng
-from .allocate import (
+from rootmatch._validation import SeedLike, check_date, check_rng
+from rootmatch.analysis.allocate import (
     Allocation,
     allocate_programs,
     axis_need,
@@ -100,9 +100,9 @@ from .allocate import (
     interest_matrix,
     program_fit,
 )
-from .entities import Institute, Population, Program
-from .exceptions import UnknownEntityError, ValidationError
-from .rules import (
+from rootmatch.entities import Institute, Population, Program
+from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.rules import (
     SME,
     ActiveOn,
     InRegion,
@@ -112,8 +112,8 @@ from .rules import (
     TargetTechnologies,
     eligibility_matrix,
 )
-from .table import SCALAR_COLUMNS, FirmTable
-from .taxonomy import District, Funding, RootTechnology, SupportAxis, Topic
+from rootmatch.table import SCALAR_COLUMNS, FirmTable
+from rootmatch.taxonomy import District, Funding, RootTechnology, SupportAxis, Topic
 
 __all__ = [
     "METRICS",
@@ -1191,8 +1191,8 @@ def _recommend(pop_s: Population, scenario: Scenario, *, k: int, k_institutes: i
     neighbourhoods, the recommendations, their hops and their truth."""
     from sklearn.base import clone
 
-    from .matchmaker import Matchmaker
-    from .network import SupportNetwork
+    from rootmatch.matchmaker import Matchmaker
+    from rootmatch.network import SupportNetwork
 
     table = pop_s.firms
     ids = table.ids
@@ -1452,7 +1452,7 @@ class Study:
         dict of str -> Path
             ``"markdown"``, ``"html"`` and one entry per figure.
         """
-        from ._report import write_report
+        from rootmatch.analysis.study._report import write_report
 
         return write_report(self, Path(out), lang=lang, figures=figures, progress=progress)
 
@@ -1546,7 +1546,7 @@ def run_study(
                                         nb=base.neighbourhood)
                 for iid in base.network.institute_ids()}
     applicants = base.allocation.allowed
-    from .allocate import capacity_sensitivity
+    from rootmatch.analysis.allocate import capacity_sensitivity
 
     sensitivity = capacity_sensitivity(
         table, [base.population.programs[p] for p in prog_ids], on=on,

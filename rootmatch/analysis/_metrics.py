@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .exceptions import ValidationError
+from rootmatch.exceptions import ValidationError
 
 __all__ = [
     "average_precision_at_k",

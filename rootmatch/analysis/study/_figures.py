@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .taxonomy import District, RootTechnology, SupportAxis, TechGroup
+from rootmatch.taxonomy import District, RootTechnology, SupportAxis, TechGroup
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .study import Study
+    from rootmatch.analysis.study.run import Study
 
 __all__ = ["FIGURES", "draw_figures", "figure_language", "korean_font"]
 
@@ -344,7 +344,7 @@ _WHAT_IF_METRICS = ("true_partner", "relevant_institute", "knows_eligible_progra
 
 def plot_what_if(study: Study, lang: str) -> Figure:
     """Change of each metric (percentage points) against the baseline, per scenario."""
-    from .study import METRICS
+    from rootmatch.analysis.study.run import METRICS
 
     rows = study.what_if_table(lang=lang)
     names = [r["label"] for r in rows]

@@ -44,11 +44,11 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from .entities import Program
-from .exceptions import ValidationError
-from .rules import Reason, eligibility_matrix
-from .table import FirmTable
-from .taxonomy import RootTechnology, SupportAxis, Topic, mask_of, members_of
+from rootmatch.entities import Program
+from rootmatch.exceptions import ValidationError
+from rootmatch.rules import Reason, eligibility_matrix
+from rootmatch.table import FirmTable
+from rootmatch.taxonomy import RootTechnology, SupportAxis, Topic, mask_of, members_of
 
 __all__ = [
     "METHODS",

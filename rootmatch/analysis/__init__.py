@@ -1,0 +1,1 @@
+"""Analysis: metrics and splits, baselines, allocation, the design study and its report."""
