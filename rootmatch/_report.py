@@ -1,0 +1,6 @@
+"""Alias of :mod:`rootmatch.analysis.study._report`, kept so that existing imports keep working."""
+
+import importlib
+import sys
+
+sys.modules[__name__] = importlib.import_module("rootmatch.analysis.study._report")
