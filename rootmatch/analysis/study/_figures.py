@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rootmatch.analysis.study.result import METRICS, StudyLike
 from rootmatch.taxonomy import District, RootTechnology, SupportAxis, TechGroup
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from rootmatch.analysis.study.run import Study
 
 __all__ = ["FIGURES", "draw_figures", "figure_language", "korean_font"]
 
@@ -109,7 +109,7 @@ def _figure(w: float, h: float) -> Figure:
 
 
 # --- 1. the hub network ----------------------------------------------------------------------
-def plot_network(study: Study, lang: str, *, n_firms: int = 60, seed: int = 0) -> Figure:
+def plot_network(study: StudyLike, lang: str, *, n_firms: int = 60, seed: int = 0) -> Figure:
     """The hub network, sampled: the hub, every institute and program, ``n_firms`` firms."""
     from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
@@ -211,7 +211,7 @@ def plot_network(study: Study, lang: str, *, n_firms: int = 60, seed: int = 0) -
 
 
 # --- 2. coverage by district -------------------------------------------------------------------
-def plot_coverage(study: Study, lang: str) -> Figure:
+def plot_coverage(study: StudyLike, lang: str) -> Figure:
     """Per district, small firms that know an eligible program / get a relevant institute."""
     rows = study.by_group("district", lang=lang)
     rows = [r for r in rows if r["n"] > 0]
@@ -248,7 +248,7 @@ def plot_coverage(study: Study, lang: str) -> Figure:
 
 
 # --- 3. the gap matrix -------------------------------------------------------------------------
-def plot_gap(study: Study, lang: str) -> Figure:
+def plot_gap(study: StudyLike, lang: str) -> Figure:
     """Heatmap of small firms' needs, technology × axis; unmet cells outlined."""
     from matplotlib.patches import Rectangle
 
@@ -292,7 +292,7 @@ def plot_gap(study: Study, lang: str) -> Figure:
 
 
 # --- 4. demand against capacity ----------------------------------------------------------------
-def plot_demand(study: Study, lang: str) -> Figure:
+def plot_demand(study: StudyLike, lang: str) -> Figure:
     """Per program: slots against applicants without and with the hub; capacity sensitivity."""
     ref = {d.program_id: d for d in study.results[study.reference].allocation.demand()}
     base = study.results[study.baseline].allocation.demand()
@@ -342,10 +342,8 @@ _WHAT_IF_METRICS = ("true_partner", "relevant_institute", "knows_eligible_progra
                     "cross_sector")
 
 
-def plot_what_if(study: Study, lang: str) -> Figure:
+def plot_what_if(study: StudyLike, lang: str) -> Figure:
     """Change of each metric (percentage points) against the baseline, per scenario."""
-    from rootmatch.analysis.study.run import METRICS
-
     rows = study.what_if_table(lang=lang)
     names = [r["label"] for r in rows]
     D = np.array([[100 * r[f"delta_{m}"] for m in _WHAT_IF_METRICS] for r in rows])
@@ -391,7 +389,7 @@ _PLOTS = {"network": plot_network, "coverage": plot_coverage, "gap": plot_gap,
           "demand": plot_demand, "what_if": plot_what_if}
 
 
-def draw_figures(study: Study, out: Path, *, lang: str = "ko") -> tuple[dict[str, Path], str]:
+def draw_figures(study: StudyLike, out: Path, *, lang: str = "ko") -> tuple[dict[str, Path], str]:
     """Draw every figure into ``out``; returns the paths and the language used."""
     used, family = figure_language(lang)
     out.mkdir(parents=True, exist_ok=True)

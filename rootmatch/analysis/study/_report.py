@@ -12,14 +12,12 @@ import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attrs import frozen
 
+from rootmatch.analysis.study.result import METRICS, StudyLike
 from rootmatch.taxonomy import SupportAxis
-
-if TYPE_CHECKING:
-    from rootmatch.analysis.study.run import Study
 
 __all__ = ["build_blocks", "render_html", "render_markdown", "write_report"]
 
@@ -81,10 +79,8 @@ def _metric_change(metric: str, x: float) -> str:
     return _pp(x)
 
 
-def build_blocks(study: Study, lang: str) -> list[Block]:
+def build_blocks(study: StudyLike, lang: str) -> list[Block]:
     """The report's content."""
-    from rootmatch.analysis.study.run import METRICS
-
     i_lang = 0 if lang == "ko" else 1
     pop = study.population
     table = pop.firms
@@ -205,7 +201,7 @@ def build_blocks(study: Study, lang: str) -> list[Block]:
     return blocks
 
 
-def _findings(study: Study, lang: str, key: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+def _findings(study: StudyLike, lang: str, key: dict[str, dict[str, Any]]) -> tuple[str, ...]:
     out = []
     r = key["reach"]["with_hub"]
     out.append(_t(lang,
@@ -231,7 +227,7 @@ def _findings(study: Study, lang: str, key: dict[str, dict[str, Any]]) -> tuple[
     return tuple(out)
 
 
-def _program_blocks(study: Study, lang: str) -> list[Block]:
+def _program_blocks(study: StudyLike, lang: str) -> list[Block]:
     ref = {d.program_id: d for d in study.results[study.reference].allocation.demand()}
     base = study.results[study.baseline]
     progs = base.population.programs
@@ -279,7 +275,7 @@ def _reasons_text(reasons: Sequence[Any], lang: str) -> str:
     return "; ".join(r.text(lang) for r in reasons)
 
 
-def _outreach_blocks(study: Study, lang: str, top: int = 5) -> list[Block]:
+def _outreach_blocks(study: StudyLike, lang: str, top: int = 5) -> list[Block]:
     base = study.results[study.baseline]
     progs = base.population.programs
     insts = base.population.institutes
@@ -418,7 +414,7 @@ def render_html(blocks: Sequence[Block], figures: dict[str, Path], *, lang: str)
     return "\n".join(out)
 
 
-def write_report(study: Study, out: Path, *, lang: str = "ko", figures: bool = True,
+def write_report(study: StudyLike, out: Path, *, lang: str = "ko", figures: bool = True,
                  progress: bool = False) -> dict[str, Path]:
     """Draw the figures and write ``report.md`` and ``index.html`` into ``out``."""
     from tqdm.auto import tqdm
