@@ -19,6 +19,8 @@ __all__ = ["Split", "cold_start_split", "oracle_relevance", "program_split", "wa
 
 
 _SPLIT_KINDS = ("warm", "cold", "program")
+
+
 # ---------------------------------------------------------------------------- splits
 def _frozensets(values: Any) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(str(x) for x in v) for v in values)

@@ -74,6 +74,8 @@ __all__ = [
 
 #: The solvers :func:`allocate` accepts.
 METHODS = ("milp", "network_simplex")
+
+
 # --- the result --------------------------------------------------------------------------
 @frozen(kw_only=True)
 class ProgramDemand:

@@ -35,6 +35,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "covered": ("파트너 추천 1곳 이상", "at least one partner recommended"),
 }
 
+
 @frozen(kw_only=True, eq=False)
 class ScenarioResult:
     """What one scenario gives the small firms, and how the program slots go.

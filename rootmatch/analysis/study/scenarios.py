@@ -21,6 +21,8 @@ __all__ = ["DEFAULT_ON", "Scenario"]
 
 #: The study date: programs are checked for eligibility on it.
 DEFAULT_ON = dt.date(2024, 6, 1)
+
+
 # --- scenarios ---------------------------------------------------------------------------
 def _names(values: Iterable[str]) -> frozenset[str]:
     return frozenset(str(v) for v in values)
