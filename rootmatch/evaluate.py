@@ -80,7 +80,7 @@ from ._metrics import (
     recall_at_k,
     small_firm_coverage,
 )
-from ._validation import SeedLike, check_rng
+from ._validation import SeedLike, check_k, check_rng
 from .entities import Population
 from .exceptions import ValidationError
 from .table import SCALAR_COLUMNS, FirmTable
@@ -763,6 +763,8 @@ def compare(
         firms, or programs, recommended to some query) and ``diversity`` (partners only)
         do not depend on relevance and are recorded once, under ``observed``.
     """
+    k = check_k(k, minimum=1)
+    program_k = check_k(program_k, minimum=1, field="program_k")
     records: list[Record] = []
     seconds: dict[tuple[str, str], tuple[float, float]] = {}
     queries: dict[str, int] = {}

@@ -57,7 +57,7 @@ from ._scoring import (
     tech_shares,
     tech_vectors,
 )
-from ._validation import check_date, check_rng
+from ._validation import check_date, check_k, check_rng
 from .exceptions import UnknownEntityError, ValidationError
 from .rules import Reason, outcomes_for_row, rule_masks
 from .taxonomy import complementarity_matrix
@@ -744,9 +744,7 @@ class Matchmaker(BaseEstimator):
 
     @staticmethod
     def _check_k(k: int) -> int:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
-        return int(k)
+        return check_k(k)
 
     def _candidate_mask(self, candidates: ArrayLike | None) -> NDArray[np.bool_] | None:
         if candidates is None:
