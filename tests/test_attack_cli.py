@@ -83,6 +83,17 @@ def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _main(argv: list[str]) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's usage errors
+            code = int(exc.code or 0)
+    return code, err.getvalue()
+
+
+
 def _can_drop_privileges() -> bool:
     return os.geteuid() != 0 or shutil.which("setpriv") is not None
 
@@ -207,8 +218,6 @@ def test_read_only_folder_is_a_missing_file_naming_the_target(work: Path) -> Non
             (["fit", "--db", "center.db", "--out", ro / "m.npz", "-q"], ro / "m.npz"),
             (["export", "--db", "center.db", "--out", ro / "net.graphml", "-q"],
              ro / "net.graphml"),
-            (["recommend-all", "--db", "center.db", "--out", ro / "all.csv", "-q"],
-             ro / "all.csv"),
         ]
         for args, target in writes:
             line = _error(_run(*args, cwd=work, unprivileged=True), EXIT_MISSING_FILE)
@@ -249,17 +258,25 @@ def test_hand_edited_registry_is_bad_data_naming_table_row_and_column(
         conn.execute(sql)
         conn.commit()
     before = _snapshot(work)
-    for args in (["fit", "--out", "m.npz"], ["export", "--out", "net.graphml"]):
-        line = _error(_run(*args, "--db", db, cwd=work), EXIT_BAD_DATA)
-        assert f"table {table!r}" in line, line
-        assert row in line, line
-        assert f"column {column!r}" in line, line
+    # one child process per case (alternating commands), the other command in this process
+    commands = [["fit", "--out", "m.npz"], ["export", "--out", "net.graphml"]]
+    if len(sql) % 2:
+        commands.reverse()
+    line = _error(_run(*commands[0], "--db", db, cwd=work), EXIT_BAD_DATA)
+    code, err = _main([*commands[1], "--db", str(db)])
+    assert code == EXIT_BAD_DATA, err
+    for text in (line, err.strip()):
+        assert f"table {table!r}" in text, text
+        assert row in text, text
+        assert f"column {column!r}" in text, text
     assert _snapshot(work) == before
 
 
 # --- read-only commands never write -------------------------------------------------------------
-@pytest.mark.parametrize("command", sorted(READ_ONLY_COMMANDS))
-@pytest.mark.parametrize("content", [b"", b"not a database at all\n" * 40], ids=["empty", "text"])
+@pytest.mark.parametrize(("command", "content"), [
+    *((c, b"") for c in sorted(READ_ONLY_COMMANDS)),
+    *((c, b"not a database at all\n" * 40) for c in ("fit", "recommend")),
+])
 def test_read_only_command_on_a_non_registry_leaves_it_untouched(
         tmp_path: Path, command: str, content: bytes) -> None:
     db = tmp_path / "center.db"
@@ -272,13 +289,16 @@ def test_read_only_command_on_a_non_registry_leaves_it_untouched(
     assert _snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize("command", sorted(READ_ONLY_COMMANDS))
-def test_read_only_command_on_a_missing_registry_creates_nothing(tmp_path: Path,
-                                                                 command: str) -> None:
-    args = [a.format(tmp=tmp_path) for a in READ_ONLY_COMMANDS[command]]
-    line = _error(_run(*args, "--db", tmp_path / "none.db", cwd=tmp_path), EXIT_MISSING_FILE)
-    assert "none.db" in line
-    assert list(tmp_path.iterdir()) == []
+def test_read_only_commands_on_a_missing_registry_create_nothing(tmp_path: Path) -> None:
+    for command, template in sorted(READ_ONLY_COMMANDS.items()):
+        args = [*(a.format(tmp=tmp_path) for a in template), "--db", str(tmp_path / "none.db")]
+        if command == "recommend":
+            line = _error(_run(*args, cwd=tmp_path), EXIT_MISSING_FILE)
+        else:
+            code, line = _main(args)
+            assert code == EXIT_MISSING_FILE, line
+        assert "none.db" in line
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_read_only_commands_leave_a_registry_byte_for_byte(work: Path) -> None:
@@ -309,25 +329,31 @@ def test_library_read_only_registry_never_writes(tmp_path: Path, registry: Path)
 
 
 # --- strict arguments ---------------------------------------------------------------------------
-@pytest.mark.parametrize("on", ["2024-W10-6", "2024-153", "20240601", "2024-06-01T00:00",
-                                "２０２４-06-01", "2024-6-1"])
-def test_non_iso_calendar_dates_are_usage_errors(work: Path, on: str) -> None:
-    proc = _run("recommend", "F000001", "--db", "center.db", "--on", on, cwd=work)
+def test_non_iso_calendar_dates_are_usage_errors(work: Path) -> None:
+    proc = _run("recommend", "F000001", "--db", "center.db", "--on", "2024-W10-6", cwd=work)
     assert proc.returncode == EXIT_USAGE
     assert "Traceback" not in proc.stderr
     assert "YYYY-MM-DD" in proc.stderr
+    for on in ("2024-153", "20240601", "2024-06-01T00:00", "２０２４-06-01", "2024-6-1"):
+        for command in (["recommend", "F000001", "--db", "center.db"],
+                        ["study", "--out", "report", "--db", "center.db"]):
+            code, err = _main([*command, "--on", on])
+            assert code == EXIT_USAGE, (on, err)
+            assert "YYYY-MM-DD" in err
 
 
-@pytest.mark.parametrize("command", ["recommend", "recommend-all", "study"])
-def test_huge_k_is_a_usage_error(work: Path, command: str) -> None:
-    args = {"recommend": ["recommend", "F000001"],
-            "recommend-all": ["recommend-all", "--out", "all.csv"],
-            "study": ["study", "--out", "report"]}[command]
-    proc = _run(*args, "--db", "center.db", "--k", str(2**62), cwd=work)
+def test_huge_k_is_a_usage_error(work: Path) -> None:
+    proc = _run("recommend", "F000001", "--db", "center.db", "--k", str(2**62), cwd=work)
     assert proc.returncode == EXIT_USAGE
     assert "Traceback" not in proc.stderr
     assert "--k" in proc.stderr
     assert str(rm.cli.MAX_K) in proc.stderr
+    for args in (["recommend-all", "--out", str(work / "all.csv")],
+                 ["study", "--out", str(work / "report")]):
+        code, err = _main([*args, "--db", str(work / "center.db"), "--k", str(2**62)])
+        assert code == EXIT_USAGE, err
+        assert str(rm.cli.MAX_K) in err
+    assert not (work / "all.csv").exists()
 
 
 def test_id_with_a_trailing_newline_is_unknown(work: Path) -> None:
@@ -342,16 +368,6 @@ def model(registry: Path) -> Path:
     path = registry.parent / "model.npz"
     assert main(["fit", "--db", str(registry), "--out", str(path), "-q"]) == 0
     return path
-
-
-def _main(argv: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse's usage errors
-            code = int(exc.code or 0)
-    return code, err.getvalue()
 
 
 ids = st.one_of(st.sampled_from(["F000001", "F000040", "F000001\n", " F000001", "f000001",
@@ -393,3 +409,74 @@ def test_fuzzed_batch_arguments_exit_with_documented_codes(
     assert "Traceback" not in err
     assert (code == 0) == out.exists()
 
+
+
+# --- the same checks in the library -----------------------------------------------------------
+FIRM = {"id": "F1", "name": "사상금형", "technologies": ["금형"], "employees": 7,
+        "district": "사상구"}
+
+
+@pytest.mark.parametrize("field", ["employees", "founded", "digital_level"])
+@pytest.mark.parametrize("text", ["²", "--5", "٣", "1_000", "+-1", "0x10", "１"])
+def test_non_ascii_or_malformed_integers_are_validation_errors(field: str, text: str) -> None:
+    with pytest.raises(rm.ValidationError) as info:
+        rm.Firm(**{**FIRM, field: text})
+    assert info.value.field == field
+    assert text in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["F1\n", "F1\r\n", "\nF1", "F1 ", "F\u200b1"])
+def test_ids_are_matched_whole(bad: str) -> None:
+    with pytest.raises(rm.ValidationError, match="id"):
+        rm.Firm(**{**FIRM, "id": bad})
+    with pytest.raises(rm.ValidationError, match="id"):
+        rm.Institute(id=bad, name_ko="기관", name_en="Institute", kind="university")
+    with pytest.raises(rm.ValidationError, match="program_id"):
+        rm.Participation(program_id=bad, on="2024-01-01")
+
+
+@pytest.mark.parametrize("text", ["2024-W10-6", "2024-153", "20240601", "2024-06-01T00:00",
+                                  "２０２４-06-01", "2024-6-1", "+2024-06-01"])
+def test_only_yyyy_mm_dd_is_a_date(text: str, tmp_path: Path) -> None:
+    from rootmatch._validation import check_date
+
+    with pytest.raises(rm.ValidationError, match="YYYY-MM-DD"):
+        check_date(text)
+    with pytest.raises(rm.ValidationError, match="YYYY-MM-DD"):
+        rm.Participation(program_id="BS24-05", on=text)
+    csv = tmp_path / "firms.csv"
+    csv.write_text(f"id,name,technologies,employees,district,participations\n"
+                   f"F1,A,금형,3,사상구,BS24-05@{text}\n", encoding="utf-8")
+    with pytest.raises(rm.DataError, match="participations"):
+        rm.io.load_firms(csv)
+    assert rm.Participation(program_id="BS24-05", on=" 2024-03-02 ").on.isoformat() == \
+        "2024-03-02"
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٤", "2024-٠١", "2024 -01"])
+def test_periods_take_ascii_digits_only(text: str) -> None:
+    with pytest.raises(rm.ValidationError, match="YYYY"):
+        rm.entities.parse_period_start(text)
+    with pytest.raises(rm.ValidationError, match="YYYY"):
+        rm.entities.parse_period_end(text)
+
+
+@pytest.fixture(scope="module")
+def fitted(registry: Path) -> rm.Matchmaker:
+    with rm.store.Registry(registry, read_only=True) as reg:
+        net = reg.load_network()
+    return rm.Matchmaker(random_state=0).fit(net)
+
+
+@pytest.mark.parametrize("k", [2**62, rm._validation.MAX_K + 1, -1, 2.0, True])
+def test_k_is_bounded_everywhere_it_is_taken(fitted: rm.Matchmaker, k: object) -> None:
+    calls = [
+        lambda: fitted.recommend_partners("F000001", k),
+        lambda: fitted.recommend_programs("F000001", k, on="2024-06-01"),
+        lambda: fitted.recommend_all(None, k),
+        lambda: rm.evaluate.precision_at_k([["a"]], [{"a"}], k=k),
+    ]
+    for call in calls:
+        with pytest.raises(rm.ValidationError, match="k"):
+            call()
+    assert len(fitted.recommend_partners("F000001", rm._validation.MAX_K)) < 100
