@@ -12,6 +12,7 @@ registry and model built once for the module.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import io
 import os
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
@@ -370,11 +371,12 @@ def model(registry: Path) -> Path:
     return path
 
 
-ids = st.one_of(st.sampled_from(["F000001", "F000040", "F000001\n", " F000001", "f000001",
-                                 "", "-", "--k", "F" * 65, "BGMC", "BS24-01"]),
+ids = st.one_of(st.sampled_from(["F000001", "F000040"]),
+                st.sampled_from(["F000001\n", " F000001", "f000001", "", "-", "--k", "F" * 65,
+                                 "BGMC", "BS24-01", "F000001\x00"]),
                 st.text(max_size=12))
 ks = st.one_of(st.integers(-3, 12), st.sampled_from([10_000, 10_001, 2**31, 2**62, 2**64]))
-dates = st.one_of(st.dates().map(str),
+dates = st.one_of(st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)).map(str),
                   st.sampled_from(["2024-W10-6", "2024-153", "20240601", "2024-02-30",
                                    "2024-06-01T12:00", "0000-01-01", " 2024-06-01 "]),
                   st.text(max_size=12))
@@ -382,6 +384,9 @@ dates = st.one_of(st.dates().map(str),
 
 @given(firm=ids, k=ks, on=dates, source=st.sampled_from(["--db", "--model"]),
        fmt=st.sampled_from(["table", "json"]))
+@example(firm="F000001", k=2**62, on="2024-06-01", source="--model", fmt="json")
+@example(firm="F000001", k=3, on="2024-W10-6", source="--db", fmt="table")
+@example(firm="F000001\n", k=3, on="2024-06-01", source="--db", fmt="table")
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzzed_recommend_arguments_exit_with_documented_codes(
@@ -396,15 +401,17 @@ def test_fuzzed_recommend_arguments_exit_with_documented_codes(
         assert err.startswith("rootmatch: error: "), err
 
 
-@given(k=ks, timeout=st.sampled_from(["0", "0.5", "-1", "nan", "inf", "x"]))
+@given(k=ks, timeout=st.sampled_from([None, "0", "0.5", "-1", "nan", "inf", "x"]))
+@example(k=2**62, timeout=None)
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzzed_batch_arguments_exit_with_documented_codes(
         registry: Path, model: Path, tmp_path_factory: pytest.TempPathFactory, k: int,
-        timeout: str) -> None:
+        timeout: str | None) -> None:
     out = tmp_path_factory.mktemp("fuzz") / "all.csv"
+    wait = [] if timeout is None else ["--timeout", timeout]
     code, err = _main(["recommend-all", "--model", str(model), "--out", str(out), "--k", str(k),
-                       "--timeout", timeout, "-q"])
+                       *wait, "-q"])
     assert code in DOCUMENTED, err
     assert "Traceback" not in err
     assert (code == 0) == out.exists()
