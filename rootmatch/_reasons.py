@@ -1,7 +1,10 @@
 """Short, true reasons for a recommendation, in Korean and English.
 
 Every reason names something the pair really shares or complements: each function reads the
-two sides' data and only states what it finds there.
+two sides' data and only states what it finds there. Each function returns at least one
+reason: when the pair shares nothing nameable (a candidate ranked only by the network
+around it, or one listed because there are fewer candidates than asked for), the reason
+says what the target itself is or offers.
 """
 
 from __future__ import annotations
@@ -36,13 +39,17 @@ def firm_firm_reasons(
     names: Mapping[str, tuple[str, str]] | None = None,
     both_enrolled: bool = False,
     capacity: bool = False,
+    partner_partners: int = 0,
+    location_affinity: bool = False,
     max_reasons: int = 5,
 ) -> tuple[Reason, ...]:
-    """Reasons firms ``a`` and ``b`` may work together.
+    """Reasons firms ``a`` and ``b`` may work together (at least one).
 
     ``names`` maps institute and program ids to (Korean, English) names; ``capacity`` says
     the partner's size raised the pair's score (then a much larger partner is named as the
-    complement of the firm's scale).
+    complement of the firm's scale); ``partner_partners`` is the number of collaborations
+    of ``b`` when its activity raised the score (``popularity``); ``location_affinity`` says
+    the learned affinity of the two locations raised it.
     """
     names = names or {}
     out: list[Reason] = []
@@ -93,14 +100,31 @@ def firm_firm_reasons(
     if capacity and b.employees >= ESTABLISHED_PARTNER and b.employees >= 2 * a.employees:
         out.append(Reason(f"규모 보완: 직원 {a.employees}명 ↔ {b.employees}명",
                           f"complementary scale: {a.employees} and {b.employees} employees"))
+    if location_affinity and a.district is not b.district:
+        out.append(Reason(
+            f"지역 간 협력이 잦음: {a.district.label_ko} ↔ {b.district.label_ko}",
+            f"firms in {a.district.label_en} and {b.district.label_en} often work together"))
+    if partner_partners > 0:
+        out.append(Reason(f"협력 실적이 많은 기업: 협력사 {partner_partners}곳",
+                          f"an active collaborator: {partner_partners} partner(s)"))
+    if not out:  # nothing shared to name: say what the partner does
+        tech = _by_value(b.technologies)
+        out.append(Reason(f"협력 후보 업종: {_names(tech, 'ko')} ({b.district.label_ko})",
+                          f"a {_names(tech, 'en')} firm in {b.district.label_en}"))
     return tuple(out[:max_reasons])
 
 
 def firm_institute_reasons(
     firm: Firm, inst: Institute, *, linked_programs: Sequence[str] = (),
-    names: Mapping[str, tuple[str, str]] | None = None, max_reasons: int = 4,
+    names: Mapping[str, tuple[str, str]] | None = None, via_hub: bool = False,
+    via_partners: Sequence[str] = (), max_reasons: int = 4,
 ) -> tuple[Reason, ...]:
-    """Reasons an institute can help a firm."""
+    """Reasons an institute can help a firm (at least one).
+
+    ``via_hub`` says the firm is registered with the support center, which works with the
+    institute (a path of the network's ``proximity``); ``via_partners`` are the firm's
+    partners linked to the institute (members or past clients).
+    """
     names = names or {}
     out: list[Reason] = []
     tech = _by_value(firm.technologies & inst.expertise)
@@ -123,13 +147,29 @@ def firm_institute_reasons(
     if inst.district is not None and inst.district is firm.district:
         out.append(Reason(f"같은 지역: {firm.district.label_ko}",
                           f"same district: {firm.district.label_en}"))
+    if via_partners:
+        shown = ", ".join(sorted(via_partners)[:3])
+        out.append(Reason(f"협력사가 이용하는 기관 ({shown})",
+                          f"works with your partner(s) {shown}"))
+    if via_hub:
+        out.append(Reason("지원센터 연계 기관 (지원센터 등록 기업)",
+                          "reachable through the support center you are registered with"))
+    if not out:  # nothing shared to name: say what the institute offers
+        services = _by_value(inst.services)
+        if services:
+            out.append(Reason(f"제공 지원: {_names(services, 'ko')}",
+                              f"offers {_names(services, 'en').lower()}"))
+        else:
+            out.append(Reason(f"기관 유형: {inst.kind.label_ko}",
+                              f"a {inst.kind.label_en.lower()}"))
     return tuple(out[:max_reasons])
 
 
 def firm_program_reasons(
     firm: Firm, program: Program, *, peers: int = 0, max_reasons: int = 3
 ) -> tuple[Reason, ...]:
-    """Why a program fits a firm (its eligibility reasons are added separately)."""
+    """Why a program fits a firm (its eligibility reasons are added separately); at least
+    one reason (the program's support axis when nothing else fits)."""
     out: list[Reason] = []
     tech = _by_value(firm.technologies & program.targets)
     if tech:
@@ -145,6 +185,9 @@ def firm_program_reasons(
                           f"covers your interest: {_names(topics, 'en')}"))
     if peers > 0:
         out.append(Reason(f"비슷한 기업 {peers}곳 참여", f"{peers} similar firm(s) took part"))
+    if not out:
+        out.append(Reason(f"지원 분야: {program.axis.label_ko}",
+                          f"supports {program.axis.label_en.lower()}"))
     return tuple(out[:max_reasons])
 
 

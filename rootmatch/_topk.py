@@ -28,8 +28,6 @@ of :func:`topk_update`, for callers that screen their scores themselves.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -42,9 +40,9 @@ FloatArray = NDArray[np.floating]
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or int(k) < 0:
-        raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
-    return int(k)
+    from ._validation import check_k
+
+    return check_k(k)
 
 
 def _float_scores(scores: ArrayLike, name: str = "scores") -> FloatArray:

@@ -1,9 +1,10 @@
-"""Shared checks: random generators, ids, dates. Private."""
+"""Shared checks: random generators, ids, dates, list lengths. Private."""
 
 from __future__ import annotations
 
 import datetime as dt
 import numbers
+import re
 
 import numpy as np
 
@@ -11,7 +12,13 @@ from .exceptions import ValidationError
 
 SeedLike = int | np.integer | np.random.Generator | np.random.SeedSequence | None
 
-__all__ = ["SeedLike", "check_date", "check_rng"]
+__all__ = ["MAX_K", "SeedLike", "check_date", "check_k", "check_rng", "parse_date"]
+
+#: The longest recommendation list (``k``) rootmatch computes: results are padded to ``k``
+#: columns, so ``k`` sizes memory; a list this long is already far more than anyone reads.
+MAX_K = 10_000
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 def check_rng(seed: SeedLike | np.random.RandomState = None) -> np.random.Generator:
@@ -81,12 +88,57 @@ def check_date(value: object, *, field: str = "on") -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as err:
-            raise ValidationError(
-                f"{field} must be a date YYYY-MM-DD, got {value!r}", field=field, value=value
-            ) from err
+        return parse_date(value, field=field)
     raise ValidationError(
         f"{field} must be a datetime.date, got {value!r}", field=field, value=value
     )
+
+
+def parse_date(text: str, *, field: str = "date") -> dt.date:
+    """A date written exactly ``YYYY-MM-DD`` (ASCII digits; surrounding blanks ignored).
+
+    The one date parser of the package: unlike :meth:`datetime.date.fromisoformat` on
+    Python 3.11, it refuses the other ISO 8601 forms (``2024-W10-6``, ``20240601``,
+    ``2024-153``), which the documentation does not promise and a typo can produce.
+
+    Raises
+    ------
+    ValidationError
+        Naming ``field`` and the text.
+
+    Examples
+    --------
+    >>> parse_date(" 2024-06-01 ")
+    datetime.date(2024, 6, 1)
+    >>> parse_date("2024-W10-6", field="on")
+    Traceback (most recent call last):
+    ...
+    rootmatch.exceptions.ValidationError: on must be a date YYYY-MM-DD, got '2024-W10-6'
+    """
+    m = _ISO_DATE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is not None:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            pass
+    raise ValidationError(f"{field} must be a date YYYY-MM-DD, got {text!r}", field=field,
+                          value=text)
+
+
+def check_k(k: object, *, minimum: int = 0, field: str = "k") -> int:
+    """A list length: an integer in ``[minimum, MAX_K]``.
+
+    Examples
+    --------
+    >>> check_k(5), check_k(0)
+    (5, 0)
+    >>> check_k(2**40)
+    Traceback (most recent call last):
+    ...
+    rootmatch.exceptions.ValidationError: k must be an integer in [0, 10000], got 1099511627776
+    """
+    if (isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral)
+            or not minimum <= int(k) <= MAX_K):
+        raise ValidationError(f"{field} must be an integer in [{minimum}, {MAX_K}], got {k!r}",
+                              field=field, value=k)
+    return int(k)

@@ -33,10 +33,17 @@ Exit codes
 6
     Bad saved model: the file is truncated, altered, of another format version, or not a
     rootmatch model.
+7
+    Registry busy: another process held the registry's lock for longer than ``--timeout``
+    seconds (default 30); nothing was changed, try again later.
 130
     Interrupted (Ctrl-C).
 
-Expected errors (codes 2-6) print one line, ``rootmatch: error: ...``, and no traceback.
+Commands that only read a registry (``recommend``, ``recommend-all``, ``fit``, ``study``,
+``export``) open it read-only and never write to it: a missing, empty or non-SQLite file is
+an error and is left as it was.
+
+Expected errors (codes 2-7) print one line, ``rootmatch: error: ...``, and no traceback.
 """
 
 from __future__ import annotations
@@ -54,7 +61,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from .exceptions import DataError, ModelFormatError, UnknownEntityError, ValidationError
+from ._validation import MAX_K, parse_date
+from .exceptions import (
+    DataError,
+    ModelFormatError,
+    RegistryLockedError,
+    UnknownEntityError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from .entities import Population
@@ -66,6 +80,7 @@ __all__ = [
     "EXIT_BAD_MODEL",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
     "EXIT_MISSING_FILE",
     "EXIT_OK",
     "EXIT_UNKNOWN_ID",
@@ -81,6 +96,7 @@ EXIT_BAD_DATA = 3
 EXIT_UNKNOWN_ID = 4
 EXIT_MISSING_FILE = 5
 EXIT_BAD_MODEL = 6
+EXIT_LOCKED = 7
 EXIT_INTERRUPTED = 130
 
 _EPILOG = """\
@@ -92,6 +108,7 @@ exit codes:
   4  unknown id (a firm the registry or model does not hold)
   5  missing file (or one that cannot be read or written)
   6  bad saved model (truncated, altered, another version, or not a model)
+  7  registry busy: another process held its lock longer than --timeout
   130 interrupted
 """
 
@@ -171,6 +188,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _k(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_K:
+        raise argparse.ArgumentTypeError(f"expected a number <= {MAX_K}, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -183,8 +219,8 @@ def _seed(text: str) -> int:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
+        return parse_date(text)
+    except ValidationError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
@@ -207,18 +243,51 @@ def _partner_kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
-def _open_registry(path: Path, *, create: bool = False) -> Registry:
-    """Open a registry; one that does not exist is created only when ``create``."""
+def _open_registry(args: argparse.Namespace, *, write: bool = False) -> Registry:
+    """Open ``args.db``: read-only (``mode=ro``: never created nor written), or for writing
+    (created when it does not exist) when ``write``; waits ``args.timeout`` for a lock."""
     from .store import Registry
 
-    if not create and not path.exists():
+    path: Path = args.db
+    if not write and not path.exists() and not path.is_symlink():
         raise FileNotFoundError(2, "no registry at this path (create one with `rootmatch "
                                    "generate` or `rootmatch import`)", str(path))
-    return Registry(path)
+    return Registry(path, timeout=args.timeout, read_only=not write)
 
 
-def _load_registry_population(path: Path) -> Population:
-    with _open_registry(path) as reg:
+def _make_parent(path: Path) -> None:
+    """Create the folder ``path`` goes in; a file in the way is named."""
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise NotADirectoryError(20, "not a folder (cannot write "
+                                             f"{str(path)!r} inside it)", str(folder))
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """An error while writing names the file asked for, ``target`` (or, inside a folder
+    ``target``, the file being written), not the temporary file an atomic write makes
+    beside it (``.NAME.XXXXXXXX.tmp``)."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno is None:
+            raise
+        name = None if err.filename is None else Path(os.fsdecode(err.filename))
+        if name is None:
+            raise type(err)(err.errno, err.strerror, str(target)) from err
+        if name.name.startswith(".") and name.name.endswith(".tmp") and name.name.count(".") >= 3:
+            real = name.parent / name.name[1:-4].rsplit(".", 1)[0]
+            raise type(err)(err.errno, err.strerror, str(real)) from err
+        raise
+
+
+def _load_registry_population(args: argparse.Namespace) -> Population:
+    path = args.db
+    with _open_registry(args) as reg:
         if reg.counts()["firms"] == 0:
             raise DataError(f"{path}: the registry holds no firms (add some with "
                             "`rootmatch import` or `rootmatch generate`)")
@@ -246,9 +315,9 @@ def _model(args: argparse.Namespace, console: _Console, firm_id: str | None = No
             step(str(args.model))
             return Matchmaker.load(args.model), str(args.model)
     if firm_id is not None:  # an unknown firm fails before the fit, not after
-        with _open_registry(args.db) as reg:
+        with _open_registry(args) as reg:
             reg.get_firm(firm_id)
-    pop = _load_registry_population(args.db)
+    pop = _load_registry_population(args)
     return _fit(pop, seed=args.seed, console=console), str(args.db)
 
 
@@ -403,8 +472,9 @@ def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
                 rows_out.append([firm, rank, target, kind, round(float(score), 6)])
     text = ("".join(line + "\n" for line in lines) if jsonl
             else csv_text(["firm", "rank", "target", "kind", "score"], rows_out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, text.encode("utf-8"))
+    _make_parent(out)
+    with _writing(out):
+        atomic_write(out, text.encode("utf-8"))
     console.info(f"wrote the top {args.k} partners of {len(rows):,} small firms to {out} "
                  f"(model: {source})")
     return EXIT_OK
@@ -412,9 +482,11 @@ def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
 
 # --- fit, generate, import, export, study ------------------------------------------------
 def _cmd_fit(args: argparse.Namespace, console: _Console) -> int:
-    pop = _load_registry_population(args.db)
+    pop = _load_registry_population(args)
     mm = _fit(pop, seed=args.seed, console=console)
-    path = mm.save(args.out)
+    _make_parent(args.out)
+    with _writing(args.out):
+        path = mm.save(args.out)
     console.info(f"fitted on {len(mm.firm_ids_):,} firms ({int(mm.table_.is_small.sum()):,} "
                  f"small) from {args.db}; saved to {path}")
     return EXIT_OK
@@ -425,7 +497,7 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
 
     with console.steps("generate", 2) as step:
         if args.db is not None and args.db.exists() and not args.replace:
-            with _open_registry(args.db) as reg:
+            with _open_registry(args) as reg:
                 held = reg.counts()["firms"]
             if held:
                 raise ValidationError(
@@ -436,13 +508,15 @@ def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
                                         catalog=catalog.busan_2024())
         if args.db is not None:
             step(f"writing {args.db}")
-            with _open_registry(args.db, create=True) as reg:
+            with _open_registry(args, write=True) as reg:
                 reg.import_population(pop, replace=True)
                 reg.import_catalog(catalog.busan_2024())  # the catalog's name and source too
             where = str(args.db)
         else:
             step(f"writing {args.out}")
-            where = str(io.write_population(pop, args.out))
+            _make_parent(args.out / "firms.csv")
+            with _writing(args.out):
+                where = str(io.write_population(pop, args.out))
     console.info(f"generated {len(pop.firms):,} firms ({int(pop.firms.is_small.sum()):,} small), "
                  f"{len(pop.collaborations):,} collaborations, {len(pop.institutes)} "
                  f"institutes and {len(pop.programs)} programs (seed {args.seed}) -> {where}")
@@ -527,7 +601,7 @@ def _cmd_import(args: argparse.Namespace, console: _Console) -> int:
     if not path.exists():
         raise FileNotFoundError(2, "no such file or folder", str(path))
     kind = _kind_of(path, args.kind)
-    with console.steps("import", 2) as step, _open_registry(args.db, create=True) as reg:
+    with console.steps("import", 2) as step, _open_registry(args, write=True) as reg:
         counts = reg.counts()
         add_catalog = (args.catalog == "busan-2024" and kind != "population"
                        and counts["programs"] == 0 and counts["institutes"] == 0)
@@ -559,14 +633,15 @@ def _cmd_export(args: argparse.Namespace, console: _Console) -> int:
                               "pass --format graphml|gexf|json", field="format")
     with console.steps("export", 3) as step:
         step("reading the registry")
-        pop = _load_registry_population(args.db)
+        pop = _load_registry_population(args)
         from .network import SupportNetwork
 
         step("building the network")
         net = SupportNetwork.from_population(pop, hub=not args.no_hub)
         step(f"writing {args.out}")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        path = io.write_graph(net, args.out, format=fmt)
+        _make_parent(args.out)
+        with _writing(args.out):
+            path = io.write_graph(net, args.out, format=fmt)
     g = net.graph
     console.info(f"wrote {g.number_of_nodes():,} nodes and {g.number_of_edges():,} edges "
                  f"({'with' if net.has_hub else 'without'} the hub) to {path}")
@@ -579,7 +654,7 @@ def _cmd_study(args: argparse.Namespace, console: _Console) -> int:
     from . import catalog, study, synth
 
     if args.db is not None:
-        pop = _load_registry_population(args.db)
+        pop = _load_registry_population(args)
         source = str(args.db)
     else:
         pop = synth.generate_population(args.firms, seed=args.seed,
@@ -589,8 +664,10 @@ def _cmd_study(args: argparse.Namespace, console: _Console) -> int:
     if args.on is not None:
         kwargs["on"] = args.on
     result = study.run_study(pop, **kwargs)
-    paths = result.write(args.out, lang=args.lang, figures=not args.no_figures,
-                         progress=console.bars)
+    _make_parent(args.out / "report.md")
+    with _writing(args.out):
+        paths = result.write(args.out, lang=args.lang, figures=not args.no_figures,
+                             progress=console.bars)
 
     def fmt(metric: str, x: float, sign: str = "") -> str:
         if math.isnan(x):
@@ -642,8 +719,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=description, epilog=_EPILOG,
-                              parents=[common], formatter_class=_Formatter)
+        p = sub.add_parser(name, help=help, description=description, epilog=_EPILOG,
+                           parents=[common], formatter_class=_Formatter)
+        p.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                       help="how long to wait for another process's lock on the registry "
+                            "(then exit 7)")
+        return p
 
     p = command("generate", "a synthetic population into a registry or CSV files",
                 "Generate a synthetic population of root firms (the same as "
@@ -698,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_source(p)
     p.add_argument("--on", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="date of the eligibility check (default: today)")
-    p.add_argument("--k", type=_positive_int, default=5, metavar="K",
+    p.add_argument("--k", type=_k, default=5, metavar="K",
                    help="partners, programs and near misses to list (each)")
     p.add_argument("--lang", choices=("en", "ko"), default="en", help="language of reasons")
     p.add_argument("--format", choices=("table", "json"), default="table",
@@ -711,7 +792,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_source(p)
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="a .csv or .jsonl file (replaced atomically)")
-    p.add_argument("--k", type=_positive_int, default=10, metavar="K", help="partners per firm")
+    p.add_argument("--k", type=_k, default=10, metavar="K", help="partners per firm")
     p.set_defaults(run=_cmd_recommend_all, kinds=("firm",))
 
     p = command("fit", "fit a matchmaker on a registry and save it",
@@ -735,7 +816,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed of the synthetic population and of the study")
     p.add_argument("--on", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the study date (default: the study's, 2024-06-01)")
-    p.add_argument("--k", type=_positive_int, default=10, metavar="K",
+    p.add_argument("--k", type=_k, default=10, metavar="K",
                    help="partners per small firm")
     p.add_argument("--lang", choices=("ko", "en"), default="ko",
                    help="language of the report and figures")
@@ -810,6 +891,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(EXIT_BAD_DATA, _one_line(text))
     except UnknownEntityError as e:
         return fail(EXIT_UNKNOWN_ID, _one_line(str(e)))
+    except RegistryLockedError as e:
+        return fail(EXIT_LOCKED, _one_line(str(e)))
     except ValidationError as e:
         return fail(EXIT_USAGE, _one_line(str(e)))
     except FileNotFoundError as e:
@@ -823,6 +906,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as e:  # a file in the way, a full disk, an I/O error: named, not a bug
+        return fail(EXIT_MISSING_FILE, _file_error(e))
     except Exception:
         traceback.print_exc(file=err)
         print("rootmatch: unexpected error (a bug in rootmatch; please report it with the "

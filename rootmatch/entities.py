@@ -46,7 +46,8 @@ __all__ = [
     "parse_period_start",
 ]
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+#: An id, matched whole (``fullmatch``: ``$`` would let a trailing newline through).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 SMALL_FIRM_LIMIT = 10
 #: Head counts are stored as int32 in :class:`~rootmatch.FirmTable`.
 _MAX_EMPLOYEES = 2**31 - 1
@@ -99,7 +100,7 @@ def _to_bool(value: object) -> bool:
 
 
 def _check_ids(instance: object, attribute: attrs.Attribute, value: frozenset[str]) -> None:  # type: ignore[type-arg]
-    bad = sorted(v for v in value if not _ID.match(v))
+    bad = sorted(v for v in value if not _ID.fullmatch(v))
     if bad:
         raise ValidationError(
             f"{type(instance).__name__}.{attribute.name} must hold ids (letters, digits, '_', '-'"
@@ -110,7 +111,7 @@ def _check_ids(instance: object, attribute: attrs.Attribute, value: frozenset[st
 
 
 def _check_id(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValidationError(
             f"{type(instance).__name__}.{attribute.name} must be 1-64 letters, digits, '_', '-'"
             f" or '.', starting with a letter or digit; got {value!r}",
@@ -169,9 +170,13 @@ def _unit_interval(instance: object, attribute: attrs.Attribute, value: object) 
         )
 
 
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
 def _to_int(value: object) -> object:
-    """Accept integral floats and digit strings (from CSV), leave anything else to validation."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    """Accept integral floats and ASCII digit strings (from CSV), leave anything else
+    (``"²"``, ``"--5"``, ``"1_000"``) to validation, which names the field."""
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
         return int(value.strip())
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return int(value)
@@ -199,9 +204,11 @@ def _to_date(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
+        from ._validation import parse_date
+
         try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as err:
+            return parse_date(value)
+        except ValidationError as err:
             raise ValidationError(f"not a date YYYY-MM-DD: {value!r}", value=value) from err
     if isinstance(value, dt.date):
         return value
@@ -219,6 +226,17 @@ def _is_date(instance: object, attribute: attrs.Attribute, value: object) -> Non
         )
 
 
+_PERIOD = re.compile(r"[0-9]{4}(-[0-9]{2}){0,2}")
+
+
+def _period_parts(text: str) -> list[int]:
+    """The numbers of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (ASCII digits only)."""
+    if not isinstance(text, str) or not _PERIOD.fullmatch(text.strip()):
+        raise ValidationError(f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}",
+                              field="period", value=text)
+    return [int(p) for p in text.strip().split("-")]
+
+
 def parse_period_start(text: str) -> dt.date:
     """The first day of a period given as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
 
@@ -227,7 +245,7 @@ def parse_period_start(text: str) -> dt.date:
     >>> parse_period_start("2022-08"), parse_period_start("2019")
     (datetime.date(2022, 8, 1), datetime.date(2019, 1, 1))
     """
-    parts = [int(p) for p in str(text).strip().split("-")]
+    parts = _period_parts(text)
     year, month, day = [*parts, 1, 1][:3]
     return dt.date(year, month, day)
 
@@ -240,7 +258,7 @@ def parse_period_end(text: str) -> dt.date:
     >>> parse_period_end("2025-12"), parse_period_end("2026"), parse_period_end("2024-02")
     (datetime.date(2025, 12, 31), datetime.date(2026, 12, 31), datetime.date(2024, 2, 29))
     """
-    parts = [int(p) for p in str(text).strip().split("-")]
+    parts = _period_parts(text)
     if len(parts) == 1:
         return dt.date(parts[0], 12, 31)
     if len(parts) == 2:

@@ -14,6 +14,8 @@ __all__ = [
     "EligibilityError",
     "ModelFormatError",
     "NotFittedError",
+    "RegistryFileError",
+    "RegistryLockedError",
     "RootmatchError",
     "UnknownEntityError",
     "UnknownLabelError",
@@ -73,3 +75,13 @@ class DataError(RootmatchError, ValueError):
 
 class ModelFormatError(RootmatchError, ValueError):
     """A saved model is truncated, tampered with, of another format version, or not ours."""
+
+
+class RegistryLockedError(RootmatchError, TimeoutError):
+    """Another process held the registry's write lock for longer than the timeout."""
+
+
+class RegistryFileError(RootmatchError, OSError):
+    """The registry file cannot be opened or written: a folder, a missing folder, or no
+    permission. ``filename`` is the registry, ``errno`` the reason (``EISDIR``, ``ENOENT``,
+    ``EACCES``)."""

@@ -324,7 +324,7 @@ _ID_EXPECTED = "an id: 1-64 letters, digits, '_', '-' or '.', starting with a le
 
 
 def _p_id(value: object) -> str:
-    if not isinstance(value, str) or not _ID.match(value.strip()):
+    if not isinstance(value, str) or not _ID.fullmatch(value.strip()):
         raise _CellError(_ID_EXPECTED)
     return value.strip()
 
@@ -417,19 +417,19 @@ def _p_enum_set(enum_cls: type[LabelledEnum], *, nonempty: bool = False) -> Call
 
 def _p_id_set(value: object) -> frozenset[str]:
     items = _items(value, "ids")
-    bad = [v for v in items if not isinstance(v, str) or not _ID.match(v.strip())]
+    bad = [v for v in items if not isinstance(v, str) or not _ID.fullmatch(v.strip())]
     if bad:
         raise _CellError(f"{SEPARATOR!r}-separated ids; {bad[0]!r} is not {_ID_EXPECTED}")
     return frozenset(str(v).strip() for v in items)
 
 
 def _p_date(value: object) -> Any:
-    import datetime as dt
+    from ._validation import parse_date
 
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
+            return parse_date(value)
+        except ValidationError:
             pass
     raise _CellError("a date YYYY-MM-DD")
 

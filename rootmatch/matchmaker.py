@@ -57,7 +57,7 @@ from ._scoring import (
     tech_shares,
     tech_vectors,
 )
-from ._validation import check_date, check_rng
+from ._validation import check_date, check_k, check_rng
 from .exceptions import UnknownEntityError, ValidationError
 from .rules import Reason, outcomes_for_row, rule_masks
 from .taxonomy import complementarity_matrix
@@ -744,9 +744,7 @@ class Matchmaker(BaseEstimator):
 
     @staticmethod
     def _check_k(k: int) -> int:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
-        return int(k)
+        return check_k(k)
 
     def _candidate_mask(self, candidates: ArrayLike | None) -> NDArray[np.bool_] | None:
         if candidates is None:
@@ -775,10 +773,13 @@ class Matchmaker(BaseEstimator):
             ai = self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]
             bj = self.A_.indices[self.A_.indptr[j]:self.A_.indptr[j + 1]]
             common = [str(self.firm_ids_[c]) for c in np.intersect1d(ai, bj)]
+        degree = int(self.A_.indptr[j + 1] - self.A_.indptr[j])
         reasons = firm_firm_reasons(
             a, b, common_partners=common, names=self.names_,
             both_enrolled=self.has_hub_ and bool(self.enrolled_[i] and self.enrolled_[j]),
             capacity=bool(self._w[_CAPACITY] * self.capacity_[j] > 0),
+            partner_partners=degree if contrib["popularity"] > 0 else 0,
+            location_affinity=contrib["geography"] > 0,
         )
         score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
@@ -796,8 +797,16 @@ class Matchmaker(BaseEstimator):
         inst = self.institutes_[self.inst_ids_[u]]
         linked = [p for p in (q.program_id for q in firm.participations)
                   if p in self.programs_ and inst.id in self.programs_[p].operators]
-        reasons = firm_institute_reasons(firm, inst, linked_programs=sorted(set(linked)),
-                                         names=self.names_)
+        via: list[str] = []
+        if prox > 0:  # the network paths firm - x - institute that make the proximity
+            for g in self.A_.indices[self.A_.indptr[i]:self.A_.indptr[i + 1]]:
+                links = self.inst_links_.indices[
+                    self.inst_links_.indptr[g]:self.inst_links_.indptr[g + 1]]
+                if u in links or inst.id in self.table_.view(int(g)).memberships:
+                    via.append(str(self.firm_ids_[g]))
+        reasons = firm_institute_reasons(
+            firm, inst, linked_programs=sorted(set(linked)), names=self.names_,
+            via_hub=prox > 0 and self.has_hub_ and bool(self.enrolled_[i]), via_partners=via)
         score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
             target=inst.id, kind="institute", score=score,

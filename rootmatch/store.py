@@ -31,20 +31,29 @@ for byte:
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
+import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 import attrs
 import numpy as np
 
 from .catalog import Catalog
 from .entities import Firm, Institute, Participation, Population, Program, SupportCenter
-from .exceptions import DataError, UnknownEntityError, ValidationError
+from .exceptions import (
+    DataError,
+    RegistryFileError,
+    RegistryLockedError,
+    UnknownEntityError,
+    ValidationError,
+)
 from .io import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -185,9 +194,45 @@ def _members(enum_cls: type[LabelledEnum], text: str, cache: dict[Any, frozenset
     key = (enum_cls, text)
     out = cache.get(key)
     if out is None:
+        if not isinstance(text, str):
+            raise ValueError(f"expected {enum_cls.__name__} names joined by ';'")
+        bad = [n for n in text.split(";") if n and n not in enum_cls.__members__]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a {enum_cls.__name__} name")
         out = frozenset(enum_cls[n] for n in text.split(";") if n)
         cache[key] = out
     return out
+
+
+def _member(enum_cls: type[LabelledEnum], name: object) -> Any:
+    if not isinstance(name, str) or name not in enum_cls.__members__:
+        raise ValueError(f"not a {enum_cls.__name__} name")
+    return enum_cls[name]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _reading(method: _F) -> _F:
+    """Turn the SQLite errors of a read (a lock held too long, a damaged file) into
+    rootmatch's."""
+
+    @functools.wraps(method)
+    def wrapped(self: Registry, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as err:
+            raise self._sqlite_error(err, "read") from err
+
+    return wrapped  # type: ignore[return-value]
+
+
+#: Errors a hand-edited cell raises when read back.
+_CELL_ERRORS = (KeyError, ValueError, TypeError, AttributeError, RecursionError)
 
 
 def _firm_records(firms: FirmTable | Iterable[Firm]) -> list[dict[str, Any]]:
@@ -299,14 +344,27 @@ class Registry:
     Parameters
     ----------
     path : str or path-like
-        The database file; created (with the schema) when it does not exist.
+        The database file; created (with the schema) when it does not exist, unless
+        ``read_only``.
     timeout : float, default=30.0
-        Seconds to wait for another writer's lock.
+        Seconds to wait for another process's lock before raising
+        :class:`~rootmatch.RegistryLockedError`.
+    read_only : bool, default=False
+        Open the file read-only (SQLite ``mode=ro``): nothing is ever written, not even the
+        schema of an empty file; a missing, empty or non-SQLite file is an error.
 
     Raises
     ------
     DataError
-        If the file is not a SQLite database, not a rootmatch registry, or of a newer schema.
+        If the file is empty (when ``read_only``), not a SQLite database, not a rootmatch
+        registry, or of a newer schema; or, when read, if a row edited by hand holds a value
+        rootmatch cannot read (the error names the table, the row and the column).
+    RegistryFileError
+        If the path is a folder, its folder does not exist, the file does not exist (when
+        ``read_only``), or the file or its folder cannot be read or written; ``filename`` is
+        the registry's path.
+    RegistryLockedError
+        If another process holds the lock for longer than ``timeout``.
 
     Examples
     --------
@@ -323,13 +381,27 @@ class Registry:
     frozenset({'BGMC'})
     """
 
-    def __init__(self, path: PathLike, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: PathLike, *, timeout: float = 30.0,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
+        if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                or not math.isfinite(timeout) or timeout < 0):
+            raise ValidationError(f"timeout must be a number of seconds >= 0, got {timeout!r}",
+                                  field="timeout", value=timeout)
+        self.timeout = float(timeout)
+        self.read_only = bool(read_only)
+        memory = str(path) in ("", ":memory:")
+        if not memory:
+            self._check_path()
+        target: str | Path = self.path
+        if self.read_only and not memory:
+            target = self.path.resolve().as_uri() + "?mode=ro"
         try:
-            conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            conn = sqlite3.connect(target, timeout=self.timeout, isolation_level=None,
+                                   uri=target is not self.path)
         except sqlite3.Error as err:
-            raise self._error(f"cannot open the registry: {err}") from err
+            raise self._sqlite_error(err, "open") from err
         self._conn = conn
         try:
             conn.execute("PRAGMA foreign_keys = ON")
@@ -337,25 +409,68 @@ class Registry:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version == 0 and not tables:
+            if version == 0 and not tables and not self.read_only:
                 self._create()
             elif version == 0 or not set(_TABLES) <= tables:
                 raise self._error("not a rootmatch registry (no rootmatch schema in the file)")
             elif version > SCHEMA_VERSION:
                 raise self._error(f"the registry has schema version {version}; this "
                                   f"rootmatch reads version {SCHEMA_VERSION}: upgrade rootmatch")
-        except sqlite3.OperationalError as err:  # unreadable, locked, no such folder
+        except BaseException as err:
             conn.close()
             self._conn = None
-            raise self._error(f"cannot open the registry: {err}") from err
-        except sqlite3.DatabaseError as err:
-            conn.close()
-            self._conn = None
-            raise self._error(f"not a SQLite database: {err}") from err
-        except DataError:
-            conn.close()
-            self._conn = None
+            if isinstance(err, sqlite3.Error):
+                raise self._sqlite_error(err, "open") from err
             raise
+
+    def _check_path(self) -> None:
+        """Refuse, before SQLite sees it, a path that cannot be a registry file."""
+        path = self.path
+        if path.is_dir():
+            raise RegistryFileError(errno.EISDIR, "a folder, not a registry file", str(path))
+        if self.read_only:
+            if not path.exists():
+                raise RegistryFileError(errno.ENOENT, "no registry at this path", str(path))
+            if path.is_file() and path.stat().st_size == 0:
+                raise self._error("an empty file, not a rootmatch registry (left untouched)")
+        elif not path.exists():
+            parent = path.parent
+            if not parent.is_dir():
+                what = "does not exist" if not parent.exists() else "is not a folder"
+                raise RegistryFileError(errno.ENOENT, f"the folder {str(parent)!r} {what}",
+                                        str(path))
+
+    def _sqlite_error(self, err: sqlite3.Error, doing: str) -> Exception:
+        """The rootmatch error for a SQLite error met while ``doing`` something."""
+        name = getattr(err, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(err):
+            return RegistryLockedError(
+                f"{self.path}: the registry is locked by another process (waited "
+                f"{self.timeout:g} s; try again later or pass a longer --timeout)")
+        if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")):
+            return RegistryFileError(errno.EACCES, "cannot write the registry (no permission "
+                                     "on the file or its folder, or a read-only file system)",
+                                     str(self.path))
+        if name.startswith("SQLITE_CANTOPEN"):
+            if self.path.exists() and not os.access(self.path, os.R_OK):
+                return RegistryFileError(errno.EACCES, "cannot read the registry (no "
+                                         "permission)", str(self.path))
+            return RegistryFileError(errno.EACCES, f"cannot {doing} the registry (no "
+                                     "permission on the file or its folder)", str(self.path))
+        if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+            return self._error(f"not a SQLite database, or a damaged one: {err}")
+        if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+            return RegistryFileError(errno.EIO, f"cannot {doing} the registry: {err}",
+                                     str(self.path))
+        return self._error(f"cannot {doing} the registry: {err}")
+
+    def _cell_error(self, table: str, row: str, column: str, value: object,
+                    err: BaseException) -> DataError:
+        """A value of the file that rootmatch cannot read (e.g. a row edited by hand)."""
+        message = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+        return _data_error([Problem(
+            file=f"{self.path}: table {table!r}, row {row}", row=None, field=column,
+            value=value, message=f"cannot read the value ({_one_line(message)})")])
 
     def _error(self, message: str, field: str | None = None, value: object = None) -> DataError:
         return _data_error([Problem(file=str(self.path), row=None, field=field, value=value,
@@ -380,6 +495,7 @@ class Registry:
         return self._conn
 
     @property
+    @_reading
     def schema_version(self) -> int:
         """The schema version of the file (``PRAGMA user_version``)."""
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -403,7 +519,13 @@ class Registry:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._db
-        conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise RegistryFileError(errno.EACCES, "the registry was opened read-only",
+                                    str(self.path))
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: waits up to `timeout`
+        except sqlite3.Error as err:
+            raise self._sqlite_error(err, "write") from err
         try:
             yield conn
             conn.execute("COMMIT")
@@ -411,9 +533,13 @@ class Registry:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(err, sqlite3.Error):
-                raise self._error(f"the import was rolled back: {err}") from err
+                converted = self._sqlite_error(err, "write")
+                if isinstance(converted, DataError):
+                    converted = self._error(f"the import was rolled back: {err}")
+                raise converted from err
             raise
 
+    @_reading
     def counts(self) -> dict[str, int]:
         """Rows in each table.
 
@@ -704,6 +830,7 @@ class Registry:
                 raise UnknownEntityError(f"unknown firm id {firm_id!r}")
 
     # ---- reading ------------------------------------------------------------------------
+    @_reading
     def get_firm(self, firm_id: str) -> Firm:
         """One firm by id; raises :class:`~rootmatch.UnknownEntityError`."""
         firms = self._read_firms("WHERE id = ?", (firm_id,))
@@ -711,6 +838,7 @@ class Registry:
             raise UnknownEntityError(f"unknown firm id {firm_id!r}")
         return firms[0]
 
+    @_reading
     def firm_ids(self) -> list[str]:
         """Every firm id, in the order the firms were added."""
         return [r[0] for r in self._db.execute("SELECT id FROM firms ORDER BY seq")]
@@ -739,22 +867,69 @@ class Registry:
         out = []
         for (fid, name, tech, emp, district, founded, w40, foreign, digital, materials, needs,
              topics, certified, cluster) in rows:
-            out.append(Firm(
-                id=fid, name=name, technologies=_members(RootTechnology, tech, cache),
-                employees=emp, district=District[district], founded=founded,
-                workforce_40plus=w40, foreign_share=foreign, digital_level=digital,
-                materials=_members(Material, materials, cache),
-                needs=_members(SupportAxis, needs, cache),
-                topics=_members(Topic, topics, cache), certified=bool(certified),
-                memberships=frozenset(members.get(fid, ())),
-                participations=[Participation(program_id=p, on=on)
-                                for p, on in parts.get(fid, ())],
-                cluster=cluster,
-            ))
+            row = f"id {fid!r}"
+
+            def cell(column: str, value: Any, decode: Callable[[Any], Any]) -> Any:
+                try:
+                    return decode(value)
+                except _CELL_ERRORS as err:
+                    raise self._cell_error("firms", row, column, value, err) from err  # noqa: B023
+
+            participations = [self._participation(fid, pos, pid, on)
+                              for pos, (pid, on) in enumerate(parts.get(fid, ()))]
+            fields = {
+                "technologies": cell("technologies", tech,
+                                     lambda v: _members(RootTechnology, v, cache)),
+                "district": cell("district", district, lambda v: _member(District, v)),
+                "materials": cell("materials", materials, lambda v: _members(Material, v, cache)),
+                "needs": cell("needs", needs, lambda v: _members(SupportAxis, v, cache)),
+                "topics": cell("topics", topics, lambda v: _members(Topic, v, cache)),
+            }
+            raw = {"id": fid, "name": name, "employees": emp, "founded": founded,
+                   "workforce_40plus": w40, "foreign_share": foreign, "digital_level": digital,
+                   "certified": certified, "cluster": cluster}
+            try:
+                out.append(Firm(
+                    id=fid, name=name, employees=emp, founded=founded,
+                    workforce_40plus=w40, foreign_share=foreign, digital_level=digital,
+                    certified=bool(certified), memberships=frozenset(members.get(fid, ())),
+                    participations=participations, cluster=cluster, **fields,
+                ))
+            except ValidationError as err:
+                column = err.field or "?"
+                value = raw.get(column, err.value)
+                table = "memberships" if column == "memberships" else "firms"
+                raise self._cell_error(table, row, column if table == "firms" else
+                                       "institute_id", value, err) from err
+            except (TypeError, ValueError) as err:
+                raise self._cell_error("firms", row, "?", None, err) from err
         return out
 
+    @_reading
+    def _participation(self, fid: str, pos: int, pid: str, on: str) -> Participation:
+        try:
+            return Participation(program_id=pid, on=on)
+        except ValidationError as err:
+            column, value = ("on_date", on) if err.field == "on" else ("program_id", pid)
+            raise self._cell_error("participations", f"firm_id {fid!r} pos {pos}", column,
+                                   value, err) from err
+
     def load_firms(self) -> FirmTable:
-        """Every firm, in the order they were added (built column by column)."""
+        """Every firm, in the order they were added (built column by column).
+
+        Raises
+        ------
+        DataError
+            If a row (edited by hand) holds a value rootmatch cannot read; the message names
+            the table, the row and the column.
+        """
+        try:
+            return self._load_firm_columns()
+        except (*_CELL_ERRORS, ValidationError) as err:
+            self._read_firms()  # raises, naming the table, the row and the column
+            raise self._cell_error("firms", "?", "?", None, err) from err
+
+    def _load_firm_columns(self) -> FirmTable:
         conn = self._db
         rows = conn.execute(
             "SELECT id, name, technologies, employees, district, founded, workforce_40plus, "
@@ -807,21 +982,47 @@ class Registry:
             part_on=part_on,
         )
 
+    @_reading
     def load_institutes(self) -> dict[str, Institute]:
         """Every institute by id."""
         cache: dict[Any, frozenset[Any]] = {}
-        return {
-            r[0]: Institute(
-                id=r[0], name_ko=r[1], name_en=r[2], kind=InstituteKind[r[3]],
-                district=None if r[4] is None else District[r[4]],
-                expertise=_members(RootTechnology, r[5], cache),
-                services=_members(SupportAxis, r[6], cache),
-                topics=_members(Topic, r[7], cache), description=r[8], source=r[9])
-            for r in self._db.execute(
-                "SELECT id, name_ko, name_en, kind, district, expertise, services, topics, "
-                "description, source FROM institutes ORDER BY id")
+        columns = ("id", "name_ko", "name_en", "kind", "district", "expertise", "services",
+                   "topics", "description", "source")
+        decoders: dict[str, Callable[[Any], Any]] = {
+            "kind": lambda v: _member(InstituteKind, v),
+            "district": lambda v: None if v is None else _member(District, v),
+            "expertise": lambda v: _members(RootTechnology, v, cache),
+            "services": lambda v: _members(SupportAxis, v, cache),
+            "topics": lambda v: _members(Topic, v, cache),
         }
+        out = {}
+        for r in self._db.execute(f"SELECT {', '.join(columns)} FROM institutes ORDER BY id"):
+            out[r[0]] = self._entity(Institute, "institutes", dict(zip(columns, r)), decoders)
+        return out
 
+    def _entity(self, cls: Any, table: str, row: dict[str, Any],
+                decoders: Mapping[str, Callable[[Any], Any]],
+                columns: Mapping[str, str] | None = None) -> Any:
+        """``cls(**row)`` with ``decoders`` applied; a value it cannot read is a DataError
+        naming the table, the row and the column (``columns`` maps fields to columns)."""
+        columns = columns or {}
+        fields = {columns.get(k, k): k for k in row}  # field -> column
+        where = f"id {row.get('id')!r}"
+        kwargs = {}
+        for column, value in row.items():
+            decode = decoders.get(column)
+            try:
+                kwargs[column] = value if decode is None else decode(value)
+            except _CELL_ERRORS as err:
+                raise self._cell_error(table, where, column, value, err) from err
+        try:
+            return cls(**{f: kwargs[c] for f, c in fields.items()})
+        except ValidationError as err:
+            column = fields.get(err.field or "", err.field or "?")
+            raise self._cell_error(table, where, column, row.get(column, err.value),
+                                   err) from err
+
+    @_reading
     def load_programs(self) -> dict[str, Program]:
         """Every program by id, rules included."""
         conn = self._db
@@ -829,29 +1030,45 @@ class Registry:
         for pid, iid in conn.execute("SELECT program_id, institute_id FROM program_operators"):
             operators.setdefault(pid, set()).add(iid)
         cache: dict[Any, frozenset[Any]] = {}
+        columns = ("id", "name_ko", "name_en", "axis", "start_date", "end_date", "funding",
+                   "targets", "axes", "topics", "rules", "capacity", "capacity_assumed",
+                   "description", "notes")
+        decoders: dict[str, Callable[[Any], Any]] = {
+            "axis": lambda v: _member(SupportAxis, v),
+            "funding": lambda v: _member(Funding, v),
+            "targets": lambda v: _members(RootTechnology, v, cache),
+            "axes": lambda v: _members(SupportAxis, v, cache),
+            "topics": lambda v: _members(Topic, v, cache),
+            "rules": _rules_of,
+            "capacity_assumed": bool,
+        }
+        names = {"start_date": "start", "end_date": "end"}
         out = {}
-        for r in conn.execute(
-                "SELECT id, name_ko, name_en, axis, start_date, end_date, funding, targets, "
-                "axes, topics, rules, capacity, capacity_assumed, description, notes "
-                "FROM programs ORDER BY id"):
-            out[r[0]] = Program(
-                id=r[0], name_ko=r[1], name_en=r[2], axis=SupportAxis[r[3]], start=r[4],
-                end=r[5], funding=Funding[r[6]], targets=_members(RootTechnology, r[7], cache),
-                axes=_members(SupportAxis, r[8], cache), topics=_members(Topic, r[9], cache),
-                rules=tuple(rule_from_dict(d) for d in json.loads(r[10])), capacity=r[11],
-                capacity_assumed=bool(r[12]), operators=frozenset(operators.get(r[0], ())),
-                description=r[13], notes=r[14])
+        for r in conn.execute(f"SELECT {', '.join(columns)} FROM programs ORDER BY id"):
+            row = dict(zip(columns, r))
+            row["operators"] = frozenset(operators.get(r[0], ()))
+            out[r[0]] = self._entity(Program, "programs", row, decoders, names)
         return out
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_reading
     def load_hub(self) -> SupportCenter:
         """The hub (the default :class:`~rootmatch.SupportCenter` if none was imported)."""
         text = self._meta("hub")
-        return SupportCenter() if text is None else SupportCenter(**json.loads(text))
+        if text is None:
+            return SupportCenter()
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
+            return SupportCenter(**data)
+        except (*_CELL_ERRORS, ValidationError) as err:
+            raise self._cell_error("meta", "key 'hub'", "value", text, err) from err
 
+    @_reading
     def load_catalog(self) -> Catalog:
         """The programs, institutes and hub, as a :class:`~rootmatch.Catalog`."""
         return Catalog(name=self._meta("catalog_name") or "", programs=self.load_programs(),
@@ -862,6 +1079,7 @@ class Registry:
         rows = self._db.execute(f"SELECT {a}, {b} FROM {table} ORDER BY seq").fetchall()
         return np.array(rows, dtype=np.str_) if rows else np.empty((0, 2), dtype="<U1")
 
+    @_reading
     def load_population(self) -> Population:
         """Everything the registry holds, as a :class:`~rootmatch.Population` (no truth)."""
         return Population(
@@ -881,6 +1099,14 @@ class Registry:
 
         return SupportNetwork.from_population(self.load_population(), hub=hub,
                                               enrolment=enrolment, seed=seed)
+
+
+def _rules_of(text: str) -> tuple[Any, ...]:
+    """A program's rules from their JSON column."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("expected a JSON list of rules")
+    return tuple(rule_from_dict(d) for d in data)
 
 
 def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
@@ -926,7 +1152,8 @@ def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def open_registry(path: PathLike, *, timeout: float = 30.0) -> Registry:
+def open_registry(path: PathLike, *, timeout: float = 30.0, read_only: bool = False
+                  ) -> Registry:
     """Open (or create) the registry at ``path``; the same as :class:`Registry`.
 
     Examples
@@ -936,4 +1163,4 @@ def open_registry(path: PathLike, *, timeout: float = 30.0) -> Registry:
     ...     reg.schema_version
     1
     """
-    return Registry(path, timeout=timeout)
+    return Registry(path, timeout=timeout, read_only=read_only)

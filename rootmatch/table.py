@@ -356,7 +356,7 @@ class FirmTable:
              "a cluster code")
         for name, vocab in (("membership_vocab", self.membership_vocab),
                             ("program_vocab", self.program_vocab)):
-            bad_ids = [v for v in vocab if not isinstance(v, str) or not _ID.match(v)]
+            bad_ids = [v for v in vocab if not isinstance(v, str) or not _ID.fullmatch(v)]
             if bad_ids:
                 raise ValidationError(f"{name}: {bad_ids[0]!r} is not an id", field=name,
                                       value=bad_ids[0])

@@ -99,6 +99,16 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
                 assert large >= 2 * small
                 # the partner's own expected partners raise the score
                 assert mm.weights_["capacity"] * mm.capacity_[mm.table_.position(b.id)] > 0
+            elif text.startswith("firms in "):  # the learned affinity of the two locations
+                assert a.district is not b.district
+                assert rec.components["geography"] > 0
+            elif text.startswith("an active collaborator"):
+                n = int(re.search(r"(\d+) partner", text).group(1))
+                assert n == mm.A_[mm.table_.position(b.id)].nnz > 0
+                assert rec.components["popularity"] > 0
+            elif text.startswith("a ") and " firm in " in text:  # nothing shared: the partner
+                assert len(rec.reasons) == 1
+                assert text.endswith(b.district.label_en)
             else:
                 pytest.fail(f"unchecked reason {text!r}")
         elif rec.kind == "institute":
@@ -116,6 +126,22 @@ def _claims_hold(mm: rm.Matchmaker, a: rm.Firm, rec: rm.Recommendation) -> None:
                            for p in a.participations)
             elif text.startswith("same district"):
                 assert inst.district is a.district
+            elif text.startswith("works with your partner(s) "):
+                i, u = mm.table_.position(a.id), mm.inst_ids_.index(inst.id)
+                for g in text.removeprefix("works with your partner(s) ").split(", "):
+                    j = mm.table_.position(g)
+                    assert mm.A_[i, j] > 0
+                    assert mm.inst_links_[j, u] > 0 or inst.id in mm.table_[g].memberships
+            elif text.startswith("reachable through the support center"):
+                assert mm.has_hub_
+                assert mm.enrolled_[mm.table_.position(a.id)]
+                assert rec.components["proximity"] > 0
+            elif text.startswith("offers "):  # nothing shared: what the institute offers
+                assert len(rec.reasons) == 1
+                assert inst.services
+            elif text == f"a {inst.kind.label_en.lower()}":
+                assert len(rec.reasons) == 1
+                assert not inst.services
             else:
                 pytest.fail(f"unchecked reason {text!r}")
 

@@ -43,9 +43,9 @@ _BLOCK_BYTES = 32 << 20  # a score tile of at most ~32 MB
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or int(k) < 0:
-        raise ValidationError(f"k must be an integer >= 0, got {k!r}", field="k", value=k)
-    return int(k)
+    from rootmatch._validation import check_k
+
+    return check_k(k)
 
 
 def _positions(table: Any, firm_ids: ArrayLike) -> NDArray[np.intp]:

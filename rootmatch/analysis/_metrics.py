@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rootmatch._validation import check_k
 from rootmatch.exceptions import ValidationError
 
 __all__ = [
@@ -55,9 +56,7 @@ def _check_recommended(recommended: ArrayLike, k: int | None) -> tuple[NDArray[n
     rec = rec.astype(np.str_) if rec.size else np.zeros(rec.shape, "<U1")
     if k is None:
         k = rec.shape[1]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValidationError(f"k must be an integer >= 1, got {k!r}", field="k", value=k)
-    k = int(k)
+    k = check_k(k, minimum=1)
     rec = rec[:, :k]
     if rec.shape[1] < k:  # fewer columns than k: the rest is padding
         rec = np.concatenate([rec, np.full((rec.shape[0], k - rec.shape[1]), "", rec.dtype)],

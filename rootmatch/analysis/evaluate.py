@@ -56,7 +56,7 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch._validation import SeedLike, check_rng
+from rootmatch._validation import SeedLike, check_k, check_rng
 from rootmatch.analysis._baselines import (
     AdamicAdarRecommender,
     ComplementarityRecommender,
@@ -437,6 +437,8 @@ def compare(
         firms, or programs, recommended to some query) and ``diversity`` (partners only)
         do not depend on relevance and are recorded once, under ``observed``.
     """
+    k = check_k(k, minimum=1)
+    program_k = check_k(program_k, minimum=1, field="program_k")
     records: list[Record] = []
     seconds: dict[tuple[str, str], tuple[float, float]] = {}
     queries: dict[str, int] = {}

@@ -88,7 +88,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_date, check_rng
+from rootmatch._validation import SeedLike, check_date, check_k, check_rng
 from rootmatch.analysis.allocate import allocate_programs, interest_matrix
 from rootmatch.analysis.study.design import Study
 from rootmatch.analysis.study.gap import GapMatrix, gap_matrix, gap_program
@@ -298,7 +298,8 @@ def run_scenario(
     ScenarioResult
     """
     on = check_date(on)
-    k = int(k)
+    k = check_k(k)
+    k_institutes = check_k(k_institutes, field="k_institutes")
     rng = check_rng(seed)
     enrol_seed, mm_seed = (int(x) for x in rng.integers(2**31 - 1, size=2))
     pop_s = scenario.apply(pop)
@@ -418,6 +419,8 @@ def run_study(
         raise ValidationError(f"seed must be an integer >= 0, got {seed!r}", field="seed",
                               value=seed)
     on = check_date(on)
+    k = check_k(k)
+    k_institutes = check_k(k_institutes, field="k_institutes")
     baseline = baseline if baseline is not None else Scenario.baseline()
     reference = attrs.evolve(baseline, name="no_hub", label_ko="지원센터 없음",
                              label_en="no hub", hub=False)
