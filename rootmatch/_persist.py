@@ -326,14 +326,18 @@ def _read_file(path: Path, limit: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise FileNotFoundError(f"no saved model at {str(path)!r}") from None
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        st = os.fstat(fd)
+    try:
+        st = os.fstat(fd)  # the opened file itself: no race with a swapped path
         if not stat.S_ISREG(st.st_mode):
             raise ModelFormatError(f"{path}: not a regular file; a saved model is one")
         if st.st_size > limit:
             raise ModelFormatError(
                 f"{path}: {st.st_size} bytes, over the limit of {limit} (pass max_bytes= or "
                 f"set {MAX_BYTES_ENV} to read larger models)")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb", buffering=0) as fh:
         chunks, total = [], 0
         while chunk := fh.read(min(1 << 20, limit + 1 - total)):
             chunks.append(chunk)
