@@ -42,6 +42,7 @@ import stat
 import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,9 +282,9 @@ def _check_values(name: str, spec: Member, a: np.ndarray, dims: Mapping[str, int
     if spec.finite and not np.isfinite(a).all():
         fail("holds NaN or infinite values")
     if spec.low is not None and a.min() < (lo := _dim(spec.low, dims)):
-        fail(f"value {a.min()!r} below {lo!r}")
+        fail(f"value {a.min().item()!r} below {lo!r}")
     if spec.high is not None and a.max() >= (hi := _dim(spec.high, dims)):
-        fail(f"value {a.max()!r} not below {hi!r}")
+        fail(f"value {a.max().item()!r} not below {hi!r}")
     if spec.increasing and a.size > 1 and not (a[1:] > a[:-1]).all():
         fail("values do not strictly increase")
     if spec.indptr is not None:
@@ -366,6 +367,9 @@ def _open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
         else:
             raise ModelFormatError(f"member {name!r}: unsupported .npy version {version}")
+        if dtype.hasobject:
+            raise ModelFormatError(f"member {name!r}: holds Python objects (a pickle); "
+                                   "refusing it")
         if not all(isinstance(s, int) and s >= 0 for s in shape):
             raise ModelFormatError(f"member {name!r}: bad shape {shape!r}")
         nbytes = math.prod(shape) * dtype.itemsize
@@ -384,15 +388,18 @@ def _read_data(name: str, fh: Any, dtype: np.dtype[Any], shape: tuple[int, ...],
     """Read exactly ``nbytes`` of array data (never more), then check the member ends."""
     buf = bytearray(nbytes)
     view, got = memoryview(buf), 0
-    while got < nbytes:
-        chunk = fh.read(min(1 << 20, nbytes - got))
-        if not chunk:
-            raise ModelFormatError(f"member {name!r}: {got} bytes of data, its header "
-                                   f"declares {nbytes}")
-        view[got:got + len(chunk)] = chunk
-        got += len(chunk)
-    if fh.read(1):  # also makes zipfile check the member's CRC
-        raise ModelFormatError(f"member {name!r}: longer than its header declares")
+    try:
+        while got < nbytes:
+            chunk = fh.read(min(1 << 20, nbytes - got))
+            if not chunk:
+                raise ModelFormatError(f"member {name!r}: {got} bytes of data, its header "
+                                       f"declares {nbytes}")
+            view[got:got + len(chunk)] = chunk
+            got += len(chunk)
+        if fh.read(1):  # also makes zipfile check the member's CRC
+            raise ModelFormatError(f"member {name!r}: longer than its header declares")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        raise ModelFormatError(f"member {name!r}: corrupt data ({err})") from None
     if dtype.itemsize == 0:
         return np.zeros(shape, dtype)
     return np.frombuffer(buf, dtype=dtype).reshape(shape, order="F" if fortran else "C")
