@@ -224,6 +224,8 @@ class Member:
         Values strictly increase.
     equals : tuple of int or str, optional
         The values themselves (a matrix's stored shape).
+    nonempty : bool
+        The array has at least one element.
     """
 
     dtypes: tuple[str, ...]
@@ -234,6 +236,7 @@ class Member:
     indptr: str | None = None
     increasing: bool = False
     equals: tuple[int | str, ...] | None = None
+    nonempty: bool = False
 
 
 def _dim(value: int | float | str, dims: Mapping[str, int]) -> int | float:
@@ -268,6 +271,8 @@ def _bind_shape(name: str, spec: Member, dtype: np.dtype[Any], shape: tuple[int,
         if size != want:
             raise ModelFormatError(f"member {name!r}: shape {shape}, axis {axis} should have "
                                    f"{want} entries (from {spec.shape})")
+    if spec.nonempty and math.prod(shape) == 0:
+        raise ModelFormatError(f"member {name!r}: empty")
 
 
 def _check_values(name: str, spec: Member, a: np.ndarray, dims: Mapping[str, int]) -> None:

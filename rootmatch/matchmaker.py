@@ -1466,6 +1466,7 @@ def _model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str,
     real, index = ("f4", "f8"), ("i4", "i8")
     table = {name: Member(("U",) if dtype is np.str_ else (np.dtype(dtype).str[1:],), ("n",))
              for name, dtype in SCALAR_COLUMNS.items()}
+    table["ids"] = Member(("U",), ("n",), nonempty=True)
     table["workforce_40plus"] = Member(("f8",), ("n",), finite=True)
     table["foreign_share"] = Member(("f8",), ("n",), finite=True)
     table["cluster"] = Member(("i2",), ("n",), low=0, high="n_cluster")
@@ -1474,7 +1475,7 @@ def _model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str,
         mem_codes=Member(("i4",), ("n_mem",), low=0, high="n_mem_vocab"),
         part_indptr=Member(("i8",), ("n+1",), indptr="n_part"),
         part_program=Member(("i4",), ("n_part",), low=0, high="n_prog_vocab"),
-        part_on=Member(("M8[D]",), ("n_part",)),
+        part_on=Member(("M8[D]",), ("n_part",), finite=True),
     )
     members = {f"table.{name}": table[name] for name in _TABLE_ARRAYS}
     members.update({

@@ -106,9 +106,11 @@ def _deflate(data: bytes) -> bytes:
 
 def _archive(body: dict[str, Any], members: Members, *, key: str | None = None,
              checksum: bool = True, header: bytes | None = None,
-             extra: Sequence[tuple[str, bytes, int, int, int]] = ()) -> bytes:
+             extra: Sequence[tuple[str, bytes, int, int, int]] = (),
+             flip: tuple[int, int] | None = None) -> bytes:
     """A sealed model file: ``body`` (re-checksummed unless ``checksum=False``) as
-    ``__meta__``, then ``members``, then raw ``extra`` zip entries."""
+    ``__meta__``, then ``members``, then raw ``extra`` zip entries; ``flip`` (position,
+    mask) alters one byte of the zip container before it is sealed."""
     if checksum:
         body = {k: v for k, v in body.items() if k != "checksum"}
         body["checksum"] = _checksum(body, members)
@@ -116,7 +118,10 @@ def _archive(body: dict[str, Any], members: Members, *, key: str | None = None,
         header = json.dumps(body, ensure_ascii=False).encode()
     entries = [(f"{name}.npy", _deflate(data), zlib.crc32(data), len(data), 8) for name, data
                in {"__meta__": _npy(np.frombuffer(header, np.uint8)), **members}.items()]
-    return _seal(_zip([*entries, *extra]), key)
+    zipped = bytearray(_zip([*entries, *extra]))
+    if flip is not None:
+        zipped[flip[0] % (len(zipped) - 2)] ^= flip[1]  # not the comment length: the seal's
+    return _seal(bytes(zipped), key)
 
 
 def _split(saved: bytes) -> tuple[dict[str, Any], Members]:
@@ -311,6 +316,22 @@ def _meta(fn: Callable[[dict[str, Any]], None]) -> Callable[..., None]:
     return mutate
 
 
+def _no_firms(body: dict[str, Any], members: Members) -> None:
+    """Every firm-indexed member cut to zero firms, consistently."""
+    for name in members:
+        a = _array(members, name)
+        if name.endswith(".shape"):
+            a[0] = 0
+        elif name.endswith("indptr"):
+            a = a[:1] * 0
+        elif (a.shape[0] == 300 or name.startswith(("A_.", "B_.", "P_.", "inst_links_."))
+              or name in ("table.mem_codes", "table.part_program", "table.part_on",
+                          "sample_cols_")):
+            a = a[:0]
+        members[name] = _npy(a)
+    members["A_.shape"] = _npy(np.array([0, 0]))
+
+
 CASES: list[Case] = [
     *_sparse_cases(),
     # arrays indexed at query time
@@ -354,6 +375,9 @@ CASES: list[Case] = [
     ("sample_cols_ 2-D", "sample_cols_", _set("sample_cols_", lambda a: a.reshape(16, 16))),
     ("table.names one row short", "table.names", _set("table.names", lambda a: a[:-1])),
     ("X_ zero firms", "X_", _set("X_", lambda a: a[:0])),
+    ("no firms at all", "table.ids", _no_firms),
+    ("participation date NaT", "table.part_on",
+     _set("table.part_on", lambda a: _poke(a, 0, np.datetime64("NaT")))),
     # parameters and header fields
     ("block_size negative", "params.block_size", _params(block_size=-5)),
     ("block_size zero", "params.block_size", _params(block_size=0)),
@@ -599,7 +623,9 @@ def test_size_limit_from_the_environment(base: tuple[dict[str, Any], Members], t
 @st.composite
 def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
     name = draw(st.sampled_from(sorted(members)), label="member")
-    how = draw(st.sampled_from(["byte", "value", "shape", "dtype"]), label="how")
+    how = draw(st.sampled_from(["byte", "value", "shape", "dtype", "container"]), label="how")
+    if how == "container":  # any byte of the zip (headers, directory, deflate streams)
+        return name, how, (draw(st.integers(0, 10**7)), draw(st.integers(1, 255)))
     if how == "byte":
         return name, how, (draw(st.integers(0, len(members[name]) - 1)),
                            draw(st.integers(1, 255)))
@@ -614,6 +640,8 @@ def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
 
 def _mutate(members: Members, name: str, how: str, arg: Any) -> Members:
     out = dict(members)
+    if how == "container":
+        return out
     if how == "byte":
         raw = bytearray(out[name])
         pos, xor = arg
@@ -644,10 +672,11 @@ def test_random_mutations_give_a_working_model_or_model_format_error(
     body, members = base
     name, how, arg = data.draw(_mutation(members), label="mutation")
     mutated = _mutate(members, name, how, arg)
-    try:
-        blob = _archive(body, mutated)  # re-checksummed: only validation can refuse it
+    flip = arg if how == "container" else None
+    try:  # re-checksummed and re-sealed: only validation can refuse it
+        blob = _archive(body, mutated, flip=flip)
     except Exception:  # an .npy header the attacker mangled: keep the stale checksum
-        blob = _archive(body, mutated, checksum=False)
+        blob = _archive(body, mutated, checksum=False, flip=flip)
     path = tmp_path / "mutated.npz"
     path.write_bytes(blob)
     try:
