@@ -43,6 +43,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import _batch
+from ._persist import Member
 from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_reasons
 from ._scoring import (
     COMPONENTS,
@@ -60,7 +61,8 @@ from ._scoring import (
 from ._validation import check_date, check_k, check_rng
 from .exceptions import UnknownEntityError, ValidationError
 from .rules import Reason, outcomes_for_row, rule_masks
-from .taxonomy import complementarity_matrix
+from .table import SCALAR_COLUMNS
+from .taxonomy import RootTechnology, complementarity_matrix
 
 __all__ = ["COMPONENTS", "DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 
@@ -1168,11 +1170,22 @@ class Matchmaker(BaseEstimator):
         return self.recommend_all(firm_ids, k)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Any) -> Any:
+    def save(self, path: str | Any, *, key: str | bytes | None = None) -> Any:
         """Save the fitted model to one ``.npz`` file (arrays plus a JSON header).
 
         Nothing is pickled: arrays are plain numeric or text, entities are JSON. The header
         carries a format version and a SHA-256 checksum; the file is written atomically.
+
+        The checksum guards against accidental damage only: anyone can recompute it. To let
+        :meth:`load` tell a model you wrote from a crafted one, sign it with ``key`` (or the
+        environment variable ``ROOTMATCH_MODEL_KEY``): the file is then sealed with an
+        HMAC-SHA256 under the key, and loads only with the same key.
+
+        Parameters
+        ----------
+        path : str or path-like
+        key : str or bytes, optional
+            Signing key; default: ``ROOTMATCH_MODEL_KEY`` when set, else unsigned.
 
         Returns
         -------
@@ -1188,7 +1201,7 @@ class Matchmaker(BaseEstimator):
             arrays[f"table.{name}"] = np.asarray(getattr(self.table_, name))
         for name in _MODEL_ARRAYS:
             arrays[name] = np.asarray(getattr(self, name))
-        for name in ("B_", "A_", "inst_links_", "P_"):
+        for name in _SPARSE_ARRAYS:
             m = sp.csr_matrix(getattr(self, name))
             arrays[f"{name}.data"], arrays[f"{name}.indices"] = m.data, m.indices
             arrays[f"{name}.indptr"] = m.indptr
@@ -1207,16 +1220,36 @@ class Matchmaker(BaseEstimator):
             "has_hub": self.has_hub_,
             "vectorizer": vec_state,
         }
-        return save_archive(path, arrays, meta, format_name=_FORMAT, version=_VERSION)
+        return save_archive(path, arrays, meta, format_name=_FORMAT, version=_VERSION, key=key)
 
     @classmethod
-    def load(cls, path: str | Any) -> Matchmaker:
+    def load(cls, path: str | Any, *, key: str | bytes | None = None,
+             max_bytes: int | None = None) -> Matchmaker:
         """Load a model written by :meth:`save`; it recommends exactly as the saved one.
+
+        The file is not trusted: only a regular file is read, up to ``max_bytes``; every
+        array is checked (dtype, shape against the header, index ranges, finite values) and
+        every parameter, before any is used, and a member that does not fit is refused.
+
+        Parameters
+        ----------
+        path : str or path-like
+        key : str or bytes, optional
+            The key the model was signed with; default: ``ROOTMATCH_MODEL_KEY`` when set.
+            With a key, an unsigned model or one signed with another key is refused; without
+            one, a signed model is refused.
+        max_bytes : int, optional
+            Largest file, and largest total of its decompressed arrays, to read (default
+            1 GiB, or ``ROOTMATCH_MAX_MODEL_BYTES`` when set).
 
         Raises
         ------
         rootmatch.ModelFormatError
-            When the file is truncated, altered, of another format version, or not a model.
+            When the file is not a regular file, is over the size limit, truncated, altered,
+            signed otherwise, of another format version, or not a valid model; the message
+            names the offending member.
+        FileNotFoundError
+            When there is no file at ``path``.
         """
         from ._persist import load_archive
         from .catalog import program_from_dict
@@ -1224,22 +1257,34 @@ class Matchmaker(BaseEstimator):
         from .exceptions import ModelFormatError
         from .table import FirmTable
 
-        arrays, meta = load_archive(path, format_name=_FORMAT, version=_VERSION)
+        arrays, meta = load_archive(path, format_name=_FORMAT, version=_VERSION,
+                                    schema=_model_schema, key=key, max_bytes=max_bytes)
         try:
             params = dict(meta["params"])
             mm = cls(**params, random_state=meta["random_state"])
-            mm.table_ = FirmTable.from_columns(
-                **{name: arrays[f"table.{name}"] for name in _TABLE_ARRAYS},
-                **{name: tuple(meta["table_vocab"][name]) for name in _TABLE_VOCABS},
-            )
-            mm.institutes_ = {d["id"]: Institute(**d) for d in meta["institutes"]}
-            programs = [program_from_dict(d) for d in meta["programs"]]
-            mm.programs_ = {p.id: p for p in programs}
+            try:
+                mm.table_ = FirmTable.from_columns(
+                    **{name: arrays[f"table.{name}"] for name in _TABLE_ARRAYS},
+                    **{name: tuple(meta["table_vocab"][name]) for name in _TABLE_VOCABS},
+                )
+            except ValidationError as err:
+                member = err.field if err.field in _TABLE_VOCABS else f"table.{err.field}"
+                raise ModelFormatError(f"{path}: member {member!r}: {err}") from None
+            def entity(where: str, build: Callable[..., Any], record: dict[str, Any]) -> Any:
+                try:
+                    return build(record)
+                except (KeyError, TypeError, ValueError, OverflowError) as err:
+                    raise ModelFormatError(f"{path}: header {where}: {err!r}") from None
+
+            mm.institutes_ = {d["id"]: entity(f"institutes[{i}]", lambda r: Institute(**r), d)
+                              for i, d in enumerate(meta["institutes"])}
+            mm.programs_ = {d["id"]: entity(f"programs[{i}]", program_from_dict, d)
+                            for i, d in enumerate(meta["programs"])}
             mm.has_hub_ = bool(meta["has_hub"])
             mm.B_cols_ = tuple(meta["B_cols"])
             for name in _MODEL_ARRAYS:
                 setattr(mm, name, arrays[name])
-            for name in ("B_", "A_", "inst_links_", "P_"):
+            for name in _SPARSE_ARRAYS:
                 setattr(mm, name, sp.csr_matrix(
                     (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
                     shape=tuple(int(x) for x in arrays[f"{name}.shape"])))
@@ -1249,11 +1294,15 @@ class Matchmaker(BaseEstimator):
                  if k.startswith("vectorizer.")})
             mm._derive_base()
             mm._derive_views()
+            if mm.L_geo_.shape[0] != len(mm.unit_vocab_):
+                raise ModelFormatError(
+                    f"{path}: member 'L_geo_': {mm.L_geo_.shape[0]} locations, the firms have "
+                    f"{len(mm.unit_vocab_)}")
             mm._derive_programs()
             mm._derive_factors()
         except ModelFormatError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as err:
             raise ModelFormatError(f"{path}: not a valid rootmatch model ({err!r})") from err
         return mm
 
@@ -1295,6 +1344,182 @@ _TABLE_ARRAYS = (
 )
 _TABLE_VOCABS = ("cluster_vocab", "membership_vocab", "program_vocab")
 
+
+# ---------------------------------------------------------------------------- the saved form
+_PARAM_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "weights": (lambda v: v is None or _is_weight_map(v) or (
+        isinstance(v, list) and len(v) == len(COMPONENTS) and all(map(_is_number, v))),
+        f"null, a map of component to number, or a list of {len(COMPONENTS)} numbers"),
+    "institute_weights": (lambda v: v is None or _is_weight_map(v), "null or a map"),
+    "program_weights": (lambda v: v is None or _is_weight_map(v), "null or a map"),
+    "feature_weights": (lambda v: v is None or _is_weight_map(v), "null or a map"),
+    "holdout": (lambda v: _is_number(v) and 0 < v < 1, "a number in (0, 1)"),
+    "n_negatives": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
+    "block_size": (lambda v: v is None or (_is_int(v) and 1 <= v <= 1 << 24),
+                   "null or an int in [1, 2**24]"),
+    "use_numba": (lambda v: v is None or isinstance(v, bool), "null or a bool"),
+    "n_jobs": (lambda v: v is None or (_is_int(v) and 1 <= v <= 4096),
+               "null or an int in [1, 4096]"),
+    "blend": (lambda v: v in ("listwise", "logistic"), "'listwise' or 'logistic'"),
+}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_weight_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_number(x) for x in v.values())
+
+
+def _is_str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _check_model_meta(meta: Mapping[str, Any]) -> None:
+    """Refuse a saved model's JSON metadata that is not what :meth:`Matchmaker.save` writes."""
+    from .exceptions import ModelFormatError
+
+    def fail(where: str, what: str) -> None:
+        raise ModelFormatError(f"header {where}: {what}")
+
+    want = {"params", "random_state", "table_vocab", "institutes", "programs", "B_cols",
+            "has_hub", "vectorizer"}
+    if set(meta) != want:
+        fail("meta", f"keys {sorted(meta)}, expected {sorted(want)}")
+    params = meta["params"]
+    if not isinstance(params, dict) or not set(params) <= set(_PARAM_CHECKS):
+        fail("params", f"must be a map with keys among {sorted(_PARAM_CHECKS)}")
+    for name, value in params.items():
+        ok, what = _PARAM_CHECKS[name]
+        if not ok(value):
+            fail(f"params.{name}", f"{value!r} is not {what}")
+    rs = meta["random_state"]
+    if not (rs is None or (_is_int(rs) and 0 <= rs < 2**32)):
+        fail("random_state", f"{rs!r} is not null or an int in [0, 2**32)")
+    vocab = meta["table_vocab"]
+    if not isinstance(vocab, dict) or set(vocab) != set(_TABLE_VOCABS) or not all(
+            _is_str_list(v) for v in vocab.values()):
+        fail("table_vocab", f"must map {list(_TABLE_VOCABS)} to lists of text")
+    for name in ("institutes", "programs"):
+        entries = meta[name]
+        if not isinstance(entries, list) or not all(
+                isinstance(d, dict) and isinstance(d.get("id"), str) for d in entries):
+            fail(name, "must be a list of records with an id")
+        ids = [d["id"] for d in entries]
+        if ids != sorted(set(ids)):
+            fail(name, "ids must be unique and sorted")
+    if not _is_str_list(meta["B_cols"]):
+        fail("B_cols", "must be a list of text")
+    if not isinstance(meta["has_hub"], bool):
+        fail("has_hub", f"{meta['has_hub']!r} is not a bool")
+    _check_vectorizer_meta(meta["vectorizer"], fail)
+
+
+def _check_vectorizer_meta(vec: Any, fail: Callable[[str, str], None]) -> None:
+    if not isinstance(vec, dict) or set(vec) != {"class", "params", "fitted"}:
+        fail("vectorizer", "must hold class, params and fitted")
+    if vec["class"] != "FirmVectorizer":
+        fail("vectorizer.class", f"{vec['class']!r} is not 'FirmVectorizer'")
+    params = vec["params"]
+    if not isinstance(params, dict) or set(params) != {"dtype", "weights"}:
+        fail("vectorizer.params", "must hold dtype and weights")
+    if params["dtype"] not in ({"__dtype__": "<f4"}, {"__dtype__": "<f8"}):
+        fail("vectorizer.params.dtype", f"{params['dtype']!r} is not float32 or float64")
+    if not (params["weights"] is None or _is_weight_map(params["weights"])):
+        fail("vectorizer.params.weights", "must be null or a map of block to number")
+    fitted = vec["fitted"]
+    want = {"founded_median_", "cluster_vocab_", "weights_", "block_slices_",
+            "n_features_out_", "__object_arrays__"}
+    if not isinstance(fitted, dict) or not set(fitted) <= want or not set(fitted) >= (
+            want - {"__object_arrays__"}):
+        fail("vectorizer.fitted", f"keys must be {sorted(want)}")
+    d = fitted["n_features_out_"]
+    if not (_is_int(d) and 1 <= d <= 1 << 16):
+        fail("vectorizer.fitted.n_features_out_", f"{d!r} is not an int in [1, 65536]")
+    if not _is_number(fitted["founded_median_"]):
+        fail("vectorizer.fitted.founded_median_", "is not a finite number")
+    if not _is_str_list(fitted["cluster_vocab_"]):
+        fail("vectorizer.fitted.cluster_vocab_", "is not a list of text")
+    if not _is_weight_map(fitted["weights_"]):
+        fail("vectorizer.fitted.weights_", "is not a map of block to number")
+    slices = fitted["block_slices_"]
+    if not isinstance(slices, dict) or not all(
+            isinstance(s, dict) and set(s) == {"__slice__"} and isinstance(s["__slice__"], list)
+            and len(s["__slice__"]) == 3 and _is_int(s["__slice__"][0])
+            and _is_int(s["__slice__"][1]) and s["__slice__"][2] is None
+            and 0 <= s["__slice__"][0] <= s["__slice__"][1] <= d for s in slices.values()):
+        fail("vectorizer.fitted.block_slices_", f"must map blocks to slices within [0, {d}]")
+    if fitted.get("__object_arrays__", []) not in ([], ["feature_names_out_"]):
+        fail("vectorizer.fitted.__object_arrays__", "may only name feature_names_out_")
+
+
+def _model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str, int]]:
+    """Every array of a saved model: dtype, shape in the header's dimensions, value range.
+
+    Dimensions the header gives: ``n_inst`` institutes, ``n_prog`` programs, ``n_bcols``
+    affiliation columns, ``d`` profile features and the vocabularies' sizes; the others
+    (``n`` firms, each matrix's entry count, ...) are bound by the first member that has them.
+    """
+    _check_model_meta(meta)
+    vocab = meta["table_vocab"]
+    dims = {"n_inst": len(meta["institutes"]), "n_prog": len(meta["programs"]),
+            "n_bcols": len(meta["B_cols"]), "d": meta["vectorizer"]["fitted"]["n_features_out_"],
+            "n_tech": len(RootTechnology), "n_cluster": len(vocab["cluster_vocab"]) or 1,
+            "n_mem_vocab": len(vocab["membership_vocab"]),
+            "n_prog_vocab": len(vocab["program_vocab"])}
+    real, index = ("f4", "f8"), ("i4", "i8")
+    table = {name: Member(("U",) if dtype is np.str_ else (np.dtype(dtype).str[1:],), ("n",))
+             for name, dtype in SCALAR_COLUMNS.items()}
+    table["ids"] = Member(("U",), ("n",), nonempty=True)
+    table["workforce_40plus"] = Member(("f8",), ("n",), finite=True)
+    table["foreign_share"] = Member(("f8",), ("n",), finite=True)
+    table["cluster"] = Member(("i2",), ("n",), low=0, high="n_cluster")
+    table.update(
+        mem_indptr=Member(("i8",), ("n+1",), indptr="n_mem"),
+        mem_codes=Member(("i4",), ("n_mem",), low=0, high="n_mem_vocab"),
+        part_indptr=Member(("i8",), ("n+1",), indptr="n_part"),
+        part_program=Member(("i4",), ("n_part",), low=0, high="n_prog_vocab"),
+        part_on=Member(("M8[D]",), ("n_part",), finite=True),
+    )
+    members = {f"table.{name}": table[name] for name in _TABLE_ARRAYS}
+    members.update({
+        "X_": Member(real, ("n", "d"), finite=True),
+        "Xi_": Member(real, ("n_inst", "d"), finite=True),
+        "Xp_": Member(real, ("n_prog", "d"), finite=True),
+        "bw_": Member(real, ("n_bcols",), finite=True, low=0),
+        "dF_": Member(real, ("n",), finite=True, low=0),
+        "inst_prox_": Member(real, ("n", "n_inst"), finite=True),
+        "enrolled_": Member(("b1",), ("n",)),
+        "sample_cols_": Member(index, ("n_sample",), low=0, high="n", increasing=True),
+        "L_geo_": Member(real, ("n_units", "n_units"), finite=True),
+        "L_tech_": Member(real, ("n_tech", "n_tech"), finite=True),
+        "_w": Member(real, (len(COMPONENTS),), finite=True, low=0),
+        "_wi": Member(real, (len(INSTITUTE_COMPONENTS),), finite=True, low=0),
+        "_wp": Member(real, (len(PROGRAM_COMPONENTS),), finite=True, low=0),
+        "calibration_": Member(real, (4,), finite=True),
+    })
+    for name, cols in _SPARSE_ARRAYS.items():
+        members.update({
+            f"{name}.data": Member(real, (f"nnz_{name}",), finite=True, low=0),
+            f"{name}.indices": Member(index, (f"nnz_{name}",), low=0, high=cols),
+            f"{name}.indptr": Member(index, ("n+1",), indptr=f"nnz_{name}"),
+            f"{name}.shape": Member(("i8",), (2,), equals=("n", cols)),
+        })
+    members.update({
+        "vectorizer.numeric_mean_": Member(("f8",), (4,), finite=True),
+        "vectorizer.numeric_scale_": Member(("f8",), (4,), finite=True, low=1e-12),
+        "vectorizer.feature_names_out_": Member(("U",), ("d",)),
+    })
+    return members, dims
+
+
+# each saved sparse matrix and the dimension of its columns (its rows are the firms)
+_SPARSE_ARRAYS = {"B_": "n_bcols", "A_": "n", "inst_links_": "n_inst", "P_": "n_prog"}
 
 def _jsonable(value: Any) -> Any:
     """JSON-able copy of estimator params/state: slices, tuples, numpy scalars, dicts."""
