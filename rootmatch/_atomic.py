@@ -64,7 +64,10 @@ def atomic_open(path: PathLike, mode: Literal["wb", "w+b"] = "wb") -> Iterator[I
         raise ValueError(f"mode must be 'wb' or 'w+b', got {mode!r}")
     path = Path(path)
     target_mode = file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise _naming_target(err, path) from None
     try:
         try:
             os.chmod(tmp, target_mode)
@@ -77,10 +80,22 @@ def atomic_open(path: PathLike, mode: Literal["wb", "w+b"] = "wb") -> Iterator[I
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        if err.filename in (tmp, None):
+            raise _naming_target(err, path) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _naming_target(err: OSError, path: Path) -> OSError:
+    """The same error, naming the file asked for instead of the temporary file beside it."""
+    if err.errno is None:
+        return err
+    return type(err)(err.errno, err.strerror, str(path))
 
 
 def _fsync_dir(folder: Path) -> None:

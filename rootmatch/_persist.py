@@ -40,7 +40,6 @@ import os
 import re
 import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -50,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_open
 from .exceptions import ModelFormatError, ValidationError
 
 __all__ = ["DEFAULT_MAX_BYTES", "KEY_ENV", "MAX_BYTES_ENV", "Member", "load_archive",
@@ -134,17 +134,6 @@ def _check_seal(data: bytes, path: Path, key: bytes | None) -> None:
         raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
 
 
-def _file_mode(path: Path) -> int:
-    """The permissions a file written at ``path`` gets: those of the file it replaces, else
-    what ``open`` would give a new file (0666 less the umask)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
@@ -178,21 +167,10 @@ def save_archive(
     body["checksum"] = _checksum(arrays, body)
     header = np.frombuffer(json.dumps(body, ensure_ascii=False).encode("utf-8"), np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, _file_mode(path))  # mkstemp's 0600 would make every saved model private
-        with os.fdopen(fd, "w+b") as fh:
-            np.savez_compressed(fh, **{_META: header}, **arrays)
-            _seal(fh, secret)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w+b") as fh:
+        np.savez_compressed(fh, **{_META: header}, **arrays)
+        _seal(fh, secret)
     return path
-
-
 
 
 # ---------------------------------------------------------------------------- the schema
