@@ -43,6 +43,7 @@ from xml.parsers import expat
 import numpy as np
 
 from ._atomic import atomic_write
+from ._files import read_regular
 from .exceptions import DataError, ValidationError
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ __all__ = ["flatten_graph", "read_graphml", "read_node_link", "write_graph"]
 PathLike = Union[str, "os.PathLike[str]"]
 GraphFormat = Literal["graphml", "gexf", "json"]
 
+#: The largest graph file read, in bytes (a graph of a national population is far smaller).
+MAX_GRAPH_BYTES = 512 * 2**20
 _SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json"}
 _RESERVED_NODE = {
     "graphml": frozenset({"id"}),
@@ -297,6 +300,17 @@ def write_graph(
     return atomic_write(path, data)
 
 
+def _read_graph_file(file: str) -> bytes:
+    """The bytes of a graph file: a regular file within :data:`MAX_GRAPH_BYTES`."""
+    return read_regular(file, MAX_GRAPH_BYTES, what="graph file",
+                        error=lambda msg: _fail(file, None, None, msg.removeprefix(f"{file}: ")))
+
+
+def _not_json(name: str) -> None:
+    """``NaN`` and ``Infinity`` are not JSON (Python's parser takes them unless told)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _fail(file: str, field: str | None, value: object, message: str) -> DataError:
     from .io import Problem, _data_error
 
@@ -327,7 +341,7 @@ def read_node_link(path: PathLike) -> nx.Graph:
 
     file = str(path)
     try:
-        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+        data = json.loads(_read_graph_file(file).decode("utf-8-sig"), parse_constant=_not_json)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         raise _fail(file, None, None, f"not JSON: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) \
@@ -404,7 +418,7 @@ def read_graphml(path: PathLike) -> nx.Graph:
     import networkx as nx
 
     file = str(path)
-    data = Path(path).read_bytes()
+    data = _read_graph_file(file)
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse

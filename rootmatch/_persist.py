@@ -38,7 +38,6 @@ import json
 import math
 import os
 import re
-import stat
 import struct
 import zipfile
 import zlib
@@ -50,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_open
+from ._files import read_regular
 from .exceptions import ModelFormatError, ValidationError
 
 __all__ = ["DEFAULT_MAX_BYTES", "KEY_ENV", "MAX_BYTES_ENV", "Member", "load_archive",
@@ -307,29 +307,9 @@ def _read_file(path: Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``, refused beyond ``limit`` bytes; never blocks on
     a FIFO and never reads a device."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        return read_regular(path, limit, error=ModelFormatError, what="saved model")
     except FileNotFoundError:
         raise FileNotFoundError(f"no saved model at {str(path)!r}") from None
-    try:
-        st = os.fstat(fd)  # the opened file itself: no race with a swapped path
-        if not stat.S_ISREG(st.st_mode):
-            raise ModelFormatError(f"{path}: not a regular file; a saved model is one")
-        if st.st_size > limit:
-            raise ModelFormatError(
-                f"{path}: {st.st_size} bytes, over the limit of {limit} (pass max_bytes= or "
-                f"set {MAX_BYTES_ENV} to read larger models)")
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        chunks, total = [], 0
-        while chunk := fh.read(min(1 << 20, limit + 1 - total)):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise ModelFormatError(f"{path}: grew past the limit of {limit} bytes while "
-                                       "being read")
-    return b"".join(chunks)
 
 
 def _open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo

@@ -106,6 +106,7 @@ from attrs import frozen
 from ._atomic import atomic_write
 from ._csv import MAX_CELL, csv_text, unescape_cell
 from ._export import flatten_graph, read_graphml, read_node_link, write_graph
+from ._files import read_regular
 from .entities import (
     _ID,
     Firm,
@@ -294,6 +295,10 @@ def _bad_value(value: object) -> str | None:
             items = [*v.keys(), *v.values()] if isinstance(v, dict) else v
             stack.extend((x, depth + 1) for x in items)
     return None
+
+
+class _RefusedFileError(Exception):
+    """A file refused before reading: not a regular file, or over its size limit."""
 
 
 class _CellError(Exception):
@@ -725,8 +730,11 @@ def _check_columns(columns: Sequence[str], spec: Sequence[_Col], file: str, row:
                    header: bool, known: Sequence[str] | None = None) -> None:
     known = [c.name for c in spec] if known is None else list(known)
     seen: set[str] = set()
-    for name in columns:
-        if name in seen and header:
+    for number, name in enumerate(columns, 1):
+        if not name and header:
+            out.add(Problem(file=file, row=row, field=f"column {number}", value=name, line=line,
+                            message="a header names every column; this one is empty"))
+        elif name in seen and header:
             out.add(Problem(file=file, row=row, field=name, value=name, line=line,
                             message="the column appears twice in the header"))
         seen.add(name)
@@ -762,13 +770,12 @@ def _read_rows(
     path = Path(path)
     fmt = _format_of(path, format)
     file = str(path)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        data = read_regular(path, MAX_FILE_BYTES, error=_RefusedFileError, what="file to load")
+    except _RefusedFileError as err:
         out.add(Problem(file=file, row=None, field=None, value=None,
-                        message=f"a file of at most {MAX_FILE_BYTES:,} bytes; it has {size:,} "
-                                "(split it)"))
+                        message=f"{err.args[0].removeprefix(file + ': ')} (split it)"))
         return
-    data = path.read_bytes()
     if fmt == "jsonl" and encoding is None:
         encoding = "utf-8-sig"
     text = _decode(data, file, fmt, encoding, out)
@@ -1553,8 +1560,12 @@ def _find(directory: Path, kind: str) -> Path | None:
 def _load_hub(path: Path, out: _Collector) -> SupportCenter:
     file = str(path)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        data = json.loads(read_regular(path, MAX_LINE, error=_RefusedFileError, what="hub file")
+                          .decode("utf-8-sig"))
+        bad = _bad_value(data)
+        if bad is not None:
+            raise ValueError(f"expected {bad}")
+    except (_RefusedFileError, ValueError, RecursionError) as err:  # incl. UnicodeDecodeError
         out.add(Problem(file=file, row=None, field=None, value=None,
                         message=f"not a JSON object: {err}"))
         return SupportCenter()

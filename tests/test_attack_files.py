@@ -530,3 +530,33 @@ def test_import_all_errors_reports_rows_after_a_huge_cell(tmp_path: Path,
     assert "data row 2" in err
     assert "data row 3" in err
     assert "Traceback" not in err
+
+
+# --- files that are not files ------------------------------------------------------------
+@pytest.mark.parametrize("loader", ["load_firms", "read_graphml", "read_node_link"])
+def test_devices_and_fifos_are_refused_without_reading(tmp_path: Path, loader: str) -> None:
+    """``/dev/zero`` would be read until memory runs out and a FIFO would block forever: both
+    are refused from the opened file's type, before any byte is read."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(rm.DataError, match="not a regular file"):
+            if loader == "load_firms":
+                rm.io.load_firms(path, format="csv")
+            else:
+                getattr(rm.io, loader)(path)
+
+
+def test_node_link_json_refuses_non_json_constants(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text('{"nodes": [{"id": 1, "w": NaN}], "edges": []}', encoding="utf-8")
+    with pytest.raises(rm.DataError, match="NaN is not a JSON value"):
+        rm.io.read_node_link(path)
+
+
+def test_an_empty_header_cell_is_named_by_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER},,\nF1,Busan,MOLD,3,JUNG,,\n", encoding="utf-8")
+    with pytest.raises(rm.DataError, match="column 6.*empty") as info:
+        rm.io.load_firms(path)
+    assert info.value.problems[0].field == "column 6"
