@@ -539,12 +539,11 @@ def test_devices_and_fifos_are_refused_without_reading(tmp_path: Path, loader: s
     are refused from the opened file's type, before any byte is read."""
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
+    load = (lambda p: rm.io.load_firms(p, format="csv")) if loader == "load_firms" \
+        else getattr(rm.io, loader)
     for path in (Path("/dev/zero"), fifo):
         with pytest.raises(rm.DataError, match="not a regular file"):
-            if loader == "load_firms":
-                rm.io.load_firms(path, format="csv")
-            else:
-                getattr(rm.io, loader)(path)
+            load(path)
 
 
 def test_node_link_json_refuses_non_json_constants(tmp_path: Path) -> None:
@@ -557,6 +556,6 @@ def test_node_link_json_refuses_non_json_constants(tmp_path: Path) -> None:
 def test_an_empty_header_cell_is_named_by_its_position(tmp_path: Path) -> None:
     path = tmp_path / "firms.csv"
     path.write_text(f"{HEADER},,\nF1,Busan,MOLD,3,JUNG,,\n", encoding="utf-8")
-    with pytest.raises(rm.DataError, match="column 6.*empty") as info:
+    with pytest.raises(rm.DataError, match=r"column 6.*empty") as info:
         rm.io.load_firms(path)
     assert info.value.problems[0].field == "column 6"
