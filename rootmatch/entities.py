@@ -134,11 +134,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_encodable(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    """Text must be encodable (no lone surrogates), or no file or registry could hold it."""
+    """Text must be encodable (no lone surrogates) and hold no NUL, or no file, table or
+    registry could hold it."""
     if isinstance(value, str) and _SURROGATE.search(value):
         raise ValidationError(
             f"{type(instance).__name__}.{attribute.name} holds a lone surrogate "
             f"(U+D800-U+DFFF), which no file can hold; got {value!r}",
+            field=attribute.name,
+            value=value,
+        )
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError(
+            f"{type(instance).__name__}.{attribute.name} holds a NUL character, which no "
+            f"table can hold; got {value!r}",
             field=attribute.name,
             value=value,
         )

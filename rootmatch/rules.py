@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -164,6 +165,21 @@ def _frozen_rule(cls: type) -> type:
     return frozen(kw_only=True)(cls)
 
 
+def _whole(value: object) -> int:
+    """A rule's count: an integer, an integral float or ASCII digits; anything else (``inf``,
+    ``1e400``, ``"²"``, ``True``) is a :class:`ValidationError`, never an ``OverflowError``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ValidationError(f"a rule's count must be a whole number, got {value!r}",
+                              value=value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+        return int(value.strip())
+    raise ValidationError(f"a rule's count must be a whole number, got {value!r}", value=value)
+
+
 def _non_negative(instance: object, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
     if value < 0:
         raise ValidationError(f"{type(instance).__name__}.{attribute.name} must be >= 0, "
@@ -176,7 +192,7 @@ class MaxEmployees(Rule):
     """At most ``limit`` employees."""
 
     kind: ClassVar[str] = "max_employees"
-    limit: int = field(converter=int)
+    limit: int = field(converter=_whole)
 
     @limit.validator
     def _check_limit(self, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]
@@ -207,7 +223,7 @@ class SME(Rule):
     """
 
     kind: ClassVar[str] = "sme"
-    max_employees: int = field(default=299, converter=int)
+    max_employees: int = field(default=299, converter=_whole)
 
     @max_employees.validator
     def _check_max(self, attribute: attrs.Attribute, value: int) -> None:  # type: ignore[type-arg]

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -559,3 +561,22 @@ def test_an_empty_header_cell_is_named_by_its_position(tmp_path: Path) -> None:
     with pytest.raises(rm.DataError, match=r"column 6.*empty") as info:
         rm.io.load_firms(path)
     assert info.value.problems[0].field == "column 6"
+
+
+@pytest.mark.parametrize("limit", [math.inf, -math.inf, math.nan, 1e400, "²", True, 2.5, "1e3"])
+def test_rule_counts_are_whole_numbers_or_validation_errors(limit: object) -> None:
+    with pytest.raises(rm.ValidationError, match="whole number"):
+        rm.rules.MaxEmployees(limit=limit)
+    with pytest.raises(rm.ValidationError, match="whole number"):
+        rm.rules.SME(max_employees=limit)
+
+
+def test_rule_counts_take_integral_values() -> None:
+    assert rm.rules.MaxEmployees(limit=9.0).limit == 9
+    assert rm.rules.MaxEmployees(limit=" 12 ").limit == 12
+    assert rm.rules.SME(max_employees=np.int64(299)).max_employees == 299
+
+
+def test_nul_characters_are_refused_by_entities() -> None:
+    with pytest.raises(rm.ValidationError, match="NUL"):
+        _firm(name="\x00")
