@@ -1193,7 +1193,7 @@ class Matchmaker(BaseEstimator):
             The file written.
         """
         from ._persist import save_archive
-        from .io import _institute_record, _program_record
+        from .records import institute_record, program_record
 
         check_is_fitted(self, "weights_")
         arrays: dict[str, np.ndarray] = {}
@@ -1214,8 +1214,8 @@ class Matchmaker(BaseEstimator):
             "params": _jsonable(params),
             "random_state": int(rs) if isinstance(rs, (int, np.integer)) else None,
             "table_vocab": {name: list(getattr(self.table_, name)) for name in _TABLE_VOCABS},
-            "institutes": [_institute_record(self.institutes_[i], "name") for i in self.inst_ids_],
-            "programs": [_program_record(self.programs_[p], "name") for p in self.prog_ids_],
+            "institutes": [institute_record(self.institutes_[i], "name") for i in self.inst_ids_],
+            "programs": [program_record(self.programs_[p], "name") for p in self.prog_ids_],
             "B_cols": list(self.B_cols_),
             "has_hub": self.has_hub_,
             "vectorizer": vec_state,

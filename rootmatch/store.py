@@ -64,11 +64,11 @@ from .io import (
     Problem,
     _Collector,
     _data_error,
-    _firm_record,
     _load_entities,
     _load_pairs,
-    _table_records,
 )
+from .records import firm_record as _firm_record
+from .records import table_records as _table_records
 from .rules import rule_from_dict
 from .table import FirmTable
 from .taxonomy import (
