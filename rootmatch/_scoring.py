@@ -39,8 +39,6 @@ import scipy.sparse as sp
 from attrs import frozen
 from numpy.typing import NDArray
 
-from . import _kernels
-
 __all__ = [
     "COMPONENTS",
     "PairFactors",
@@ -329,7 +327,12 @@ def row_scores(K: NDArray[np.float32], q: NDArray[np.float32], B: sp.csr_matrix,
     thread: a single query row has too little work for a threaded BLAS, whose thread
     hand-offs dominate (and stall when the cores are busy).
     """
-    use = _kernels.HAVE_NUMBA if use_numba is None else bool(use_numba) and _kernels.HAVE_NUMBA
+    if use_numba is None or use_numba:
+        from . import _kernels  # numba loads on first use
+
+        use = _kernels.HAVE_NUMBA
+    else:
+        use = False
     if not use:
         return np.asarray(K @ q + B @ qb + cat_vals[cat], dtype=np.float32)
     out = np.empty(K.shape[0], np.float32)

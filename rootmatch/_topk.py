@@ -37,14 +37,22 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._kernels import HAVE_NUMBA, fold_kernel
 from .exceptions import ValidationError
 
-__all__ = ["HAVE_NUMBA", "empty_topk", "merge_topk", "sample_thresholds", "topk_rows",
-           "topk_update", "warm_up"]
+__all__ = ["empty_topk", "merge_topk", "sample_thresholds", "topk_rows", "topk_update",
+           "warm_up"]  # and HAVE_NUMBA, looked up on first use
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.floating]
+
+
+def __getattr__(name: str) -> object:
+    # numba loads on first use, not with the modules that import this one
+    if name == "HAVE_NUMBA":
+        from . import _kernels
+
+        return _kernels.HAVE_NUMBA
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_k(k: object) -> int:
@@ -95,7 +103,11 @@ def _check_cand(cand: ArrayLike | None, n: int) -> NDArray[np.bool_] | None:
 
 
 def _use_numba(use_numba: bool | None) -> bool:
-    return HAVE_NUMBA if use_numba is None else bool(use_numba) and HAVE_NUMBA
+    if use_numba is not None and not use_numba:
+        return False
+    from . import _kernels
+
+    return _kernels.HAVE_NUMBA
 
 
 def _lowest(dtype: np.dtype) -> np.floating:
@@ -267,6 +279,8 @@ def _fold(idx: IntArray, run: FloatArray, arr: FloatArray, offset: int, order: I
     ordered = increasing and int(idx.max()) < offset  # no tie can displace a kept candidate
     thr = None if thresholds is None else np.asarray(thresholds, arr.dtype).reshape(b)
     if use:
+        from ._kernels import fold_kernel
+
         out_idx, out_val = np.array(idx, np.int64, order="C"), np.array(run, order="C")
         thr0 = np.full(b, -np.inf, arr.dtype) if thr is None else np.ascontiguousarray(thr)
         has_cand = cand is not None
@@ -294,15 +308,9 @@ def _fold(idx: IntArray, run: FloatArray, arr: FloatArray, offset: int, order: I
     return _merge_hits(idx, run, rows, cols + offset, arr[rows, cols], order)
 
 
-def topk_rows(
-    scores: ArrayLike,
-    k: int,
-    *,
-    ids_order: ArrayLike | None = None,
-    cand: ArrayLike | None = None,
-    thresholds: ArrayLike | None = None,
-    use_numba: bool | None = None,
-) -> tuple[IntArray, FloatArray]:
+def topk_rows(scores: ArrayLike, k: int, *, ids_order: ArrayLike | None = None,
+              cand: ArrayLike | None = None, thresholds: ArrayLike | None = None,
+              use_numba: bool | None = None) -> tuple[IntArray, FloatArray]:
     """Exact top-``k`` of every row of a score matrix.
 
     Parameters
@@ -351,17 +359,10 @@ def topk_rows(
     return _fold(idx, vals, arr, 0, order, thresholds, mask, use)
 
 
-def topk_update(
-    idx: ArrayLike,
-    vals: ArrayLike,
-    scores: ArrayLike,
-    *,
-    offset: int = 0,
-    ids_order: ArrayLike | None = None,
-    cand: ArrayLike | None = None,
-    thresholds: ArrayLike | None = None,
-    use_numba: bool | None = None,
-) -> tuple[IntArray, FloatArray]:
+def topk_update(idx: ArrayLike, vals: ArrayLike, scores: ArrayLike, *, offset: int = 0,
+                ids_order: ArrayLike | None = None, cand: ArrayLike | None = None,
+                thresholds: ArrayLike | None = None,
+                use_numba: bool | None = None) -> tuple[IntArray, FloatArray]:
     """Absorb a new tile of scores into a running top-k (one step of a blocked search).
 
     Only the scores at least as good as the row's bound (the current k-th best, or
@@ -481,7 +482,7 @@ def merge_topk(
 def warm_up() -> None:
     """Compile the float32 kernels now (cached on disk when a cache location is writable, see
     :mod:`rootmatch._kernels`) so that the first real call is fast."""
-    if HAVE_NUMBA:
+    if _use_numba(None):
         from ._scoring import row_scores
 
         S = np.zeros((2, 8), np.float32)
