@@ -33,6 +33,7 @@ first. Both are exact, ties at the k-th boundary included, and give identical re
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -46,12 +47,23 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.floating]
 
 
-def __getattr__(name: str) -> object:
-    # numba loads on first use, not with the modules that import this one
-    if name == "HAVE_NUMBA":
-        from . import _kernels
+_KERNELS: Any = None  # rootmatch._kernels once loaded: numba loads on first use, not with
+_NO_CAND = np.ones(1, np.bool_)  # the modules that import this one
+_NO_RANK = np.zeros(1, np.int64)
 
-        return _kernels.HAVE_NUMBA
+
+def _kernels() -> Any:
+    global _KERNELS
+    if _KERNELS is None:
+        from . import _kernels as kernels
+
+        _KERNELS = kernels
+    return _KERNELS
+
+
+def __getattr__(name: str) -> object:
+    if name == "HAVE_NUMBA":
+        return _kernels().HAVE_NUMBA
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -103,11 +115,7 @@ def _check_cand(cand: ArrayLike | None, n: int) -> NDArray[np.bool_] | None:
 
 
 def _use_numba(use_numba: bool | None) -> bool:
-    if use_numba is not None and not use_numba:
-        return False
-    from . import _kernels
-
-    return _kernels.HAVE_NUMBA
+    return bool(use_numba is None or use_numba) and bool(_kernels().HAVE_NUMBA)
 
 
 def _lowest(dtype: np.dtype) -> np.floating:
@@ -231,7 +239,8 @@ def _partition_topk(arr: FloatArray, k: int, order: IntArray | None) -> tuple[In
 def _entry_bounds(idx: IntArray, vals: FloatArray, offset: int, ordered: bool) -> FloatArray:
     """The score a new candidate needs (``>=``) to enter each row's running top-k: the k-th
     best, nudged one step up when ties cannot enter (``ordered``: every index kept is below
-    ``offset`` and ties go by index); the lowest finite score while a row is not full."""
+    ``offset`` and tie ranks increase with the index); the lowest finite score while a row is
+    not full."""
     lowest = _lowest(vals.dtype)
     if vals.shape[1] == 0:
         return np.full(vals.shape[0], np.inf, vals.dtype)
@@ -275,21 +284,25 @@ def _fold(idx: IntArray, run: FloatArray, arr: FloatArray, offset: int, order: I
     n = arr.shape[1]
     if k == 0 or n == 0 or b == 0:
         return idx, run
-    increasing = order is None or bool(np.all(order[1:] > order[:-1]))
-    ordered = increasing and int(idx.max()) < offset  # no tie can displace a kept candidate
+    # no tie can displace a kept candidate: every new one ranks after them all, in order
+    if order is None:
+        ordered = int(idx.max()) < offset
+    else:
+        tile = order[offset: offset + n]
+        kept = idx[idx >= 0]
+        ordered = (bool(np.all(tile[1:] > tile[:-1]))
+                   and (kept.size == 0 or int(tile[0]) > int(order[kept].max())))
     thr = None if thresholds is None else np.asarray(thresholds, arr.dtype).reshape(b)
     if use:
-        from ._kernels import fold_kernel
-
         out_idx, out_val = np.array(idx, np.int64, order="C"), np.array(run, order="C")
         thr0 = np.full(b, -np.inf, arr.dtype) if thr is None else np.ascontiguousarray(thr)
         has_cand = cand is not None
-        fold_kernel(np.ascontiguousarray(arr), int(offset),
-                    np.ascontiguousarray(cand) if has_cand else np.ones(1, np.bool_), has_cand,
-                    order if order is not None else np.zeros(1, np.int64), order is not None,
-                    thr0, out_idx, out_val, ordered)
+        _kernels().fold_kernel(np.ascontiguousarray(arr), int(offset),
+                               np.ascontiguousarray(cand) if has_cand else _NO_CAND, has_cand,
+                               _NO_RANK if order is None else order, order is not None,
+                               thr0, out_idx, out_val, ordered)
         return out_idx, out_val
-    lo = _entry_bounds(idx, run, offset, ordered and order is None)
+    lo = _entry_bounds(idx, run, offset, ordered)
     if thr is not None:
         lo = np.maximum(lo, thr.astype(lo.dtype))
     mask = arr >= lo[:, None]

@@ -140,3 +140,25 @@ def test_readonly_install_without_home_uses_the_compiled_kernels(
     assert compiled["scores"] == numpy["scores"]
     assert compiled["one"] == numpy["one"]
     assert compiled["one_scores"] == pytest.approx(numpy["one_scores"], abs=1e-5)
+
+
+def test_disabling_numba_keeps_it_unloaded_and_results_equal() -> None:
+    """``ROOTMATCH_DISABLE_NUMBA`` selects the numpy paths: numba is never imported."""
+    code = (
+        "import sys, numpy as np, rootmatch as rm\n"
+        "from rootmatch import _topk\n"
+        "pop = rm.synth.generate_population(120, seed=4)\n"
+        "mm = rm.Matchmaker(random_state=0).fit(rm.SupportNetwork.from_population(pop))\n"
+        "ids, _ = mm.recommend_all(k=4)\n"
+        "mm.recommend_partners(str(ids[0, 0]) or str(mm.firm_ids_[0]), k=3)\n"
+        "print(_topk.HAVE_NUMBA, 'numba' in sys.modules, '|'.join(ids[:5].ravel()))\n"
+    )
+    env = dict(os.environ, ROOTMATCH_DISABLE_NUMBA="1")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    have, loaded, ids = proc.stdout.split()
+    assert (have, loaded) == ("False", "False")
+    pop = rm.synth.generate_population(120, seed=4)
+    mm = rm.Matchmaker(random_state=0).fit(rm.SupportNetwork.from_population(pop))
+    assert ids == "|".join(mm.recommend_all(k=4)[0][:5].ravel())

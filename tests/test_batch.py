@@ -206,3 +206,19 @@ def test_single_query_scores_equal_the_reference(fitted: rm.Matchmaker, use_numb
     S = _reference(mm, np.array([row]), exclude=True)[0]
     assert np.array_equal(np.isfinite(got), np.isfinite(S))
     np.testing.assert_allclose(got[np.isfinite(S)], S[np.isfinite(S)], atol=ATOL)
+
+
+@pytest.mark.parametrize("use_numba", [None, False], ids=["default", "numpy"])
+def test_nan_is_never_a_candidate(use_numba: bool | None) -> None:
+    """NaN marks "not a candidate" on both paths, also where it starts a 64-column chunk."""
+    S = np.full((2, 130), np.nan, np.float32)
+    S[0, 1], S[0, 2] = 1.0, 0.5
+    S[1, 64:66] = np.nan
+    S[1, 129] = 0.25
+    want = [[1, 2, -1], [129, -1, -1]]
+    idx, val = topk_rows(S, 3, ids_order=np.arange(130), use_numba=use_numba)
+    assert idx.tolist() == want
+    assert val.tolist() == [[1.0, 0.5, -np.inf], [0.25, -np.inf, -np.inf]]
+    idx, val = topk_update(*empty_topk(2, 3), S, thresholds=np.zeros(2, np.float32),
+                           use_numba=use_numba)
+    assert idx.tolist() == [[1, 2, -1], [129, -1, -1]]
