@@ -423,15 +423,8 @@ def topk_update(idx: ArrayLike, vals: ArrayLike, scores: ArrayLike, *, offset: i
                  _use_numba(use_numba))
 
 
-def merge_topk(
-    idx_a: ArrayLike,
-    val_a: ArrayLike,
-    idx_b: ArrayLike,
-    val_b: ArrayLike,
-    k: int,
-    *,
-    ids_order: ArrayLike | None = None,
-) -> tuple[IntArray, FloatArray]:
+def merge_topk(idx_a: ArrayLike, val_a: ArrayLike, idx_b: ArrayLike, val_b: ArrayLike, k: int,
+               *, ids_order: ArrayLike | None = None) -> tuple[IntArray, FloatArray]:
     """Merge two partial top-k lists of the same rows (an associative reduction).
 
     The two lists must come from **disjoint** candidate sets (for instance two shards of the
