@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Results, base_parser, max_rss_mb
 
 import rootmatch as rm
-from rootmatch import _batch
+from rootmatch import _topk
 
 
 def _floor(Q: np.ndarray, K: np.ndarray, block: int) -> float:
@@ -100,8 +100,8 @@ def _cold_compile_seconds() -> float:
     """Compile the selection kernel in a fresh process with an empty cache."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        code = ("import time; t=time.perf_counter(); from rootmatch import _batch; "
-                "_batch.warm_up(); print(time.perf_counter()-t)")
+        code = ("import time; t=time.perf_counter(); from rootmatch import _topk; "
+                "_topk.warm_up(); print(time.perf_counter()-t)")
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True)
         return float(out.stdout.strip().splitlines()[-1])
@@ -130,9 +130,9 @@ def main() -> None:
     net = rm.SupportNetwork.from_population(pop, hub=True)
     res.add("population + network", firms=args.firms, seconds=time.perf_counter() - t0)
 
-    if _batch.HAVE_NUMBA:
+    if _topk.HAVE_NUMBA:
         res.add("cold compile of the selection kernel", seconds=_cold_compile_seconds())
-        _batch.warm_up()
+        _topk.warm_up()
     t0 = time.perf_counter()
     mm = rm.Matchmaker(random_state=0).fit(net)
     fit_s = time.perf_counter() - t0

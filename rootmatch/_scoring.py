@@ -50,6 +50,7 @@ __all__ = [
     "pair_factors",
     "partner_term_rows",
     "row_plan",
+    "row_scores",
     "tech_shares",
     "tech_vectors",
 ]
@@ -314,6 +315,30 @@ class RowPlan:
         vals = (self.geo_pair[self.unit[i]][:, None] + self.tech_pair[self.tset[i]][None, :]
                 + float(self.K[i, -1]))
         return q, (self.w_aff * self.Bw[i]).astype(np.float32), vals.astype(np.float32).ravel()
+
+
+def row_scores(K: NDArray[np.float32], q: NDArray[np.float32], B: sp.csr_matrix,
+               qb: NDArray[np.float32], cat: NDArray[np.int32], cat_vals: NDArray[np.float32],
+               *, use_numba: bool | None = None) -> NDArray[np.float32]:
+    """``K @ q + B @ qb + cat_vals[cat]`` for one query (a :class:`RowPlan` row), in one pass.
+
+    ``K`` is dense (n, d) float32, ``B`` a CSR (n, m) float32 matrix and ``cat`` each
+    candidate's category. Compiled (numba, the default when available), it runs on one
+    thread: a single query row has too little work for a threaded BLAS, whose thread
+    hand-offs dominate (and stall when the cores are busy).
+    """
+    if use_numba is None or use_numba:
+        from . import _kernels  # numba loads on first use
+
+        use = _kernels.HAVE_NUMBA
+    else:
+        use = False
+    if not use:
+        return np.asarray(K @ q + B @ qb + cat_vals[cat], dtype=np.float32)
+    out = np.empty(K.shape[0], np.float32)
+    _kernels.row_kernel(K, np.ascontiguousarray(q, np.float32), B.indptr, B.indices, B.data,
+                        np.ascontiguousarray(qb, np.float32), cat, cat_vals, out)
+    return out
 
 
 def row_plan(f: PairFactors, weights: NDArray[np.floating]) -> RowPlan:

@@ -2,9 +2,9 @@
 
 The search is blocked: a block of ``block_size`` queries meets ``block_size`` candidates at a
 time in one matrix product (float32 stays float32), and each tile of cosines is reduced at once
-to a running top-k per query with the kernels of :mod:`rootmatch._topk`: an exact partition of
-the first few hundred columns sets a bound per query, and after that every cosine is compared
-once against the current k-th best; only the few that pass are sorted and merged. Memory is
+to a running top-k per query with the exact kernel of :mod:`rootmatch._topk` (compiled when
+numba is available): once a query's list is full, every score is compared once against its
+current k-th best, and only the few that pass are inserted, sorted and merged. Memory is
 bounded by one ``block_size × block_size`` tile per worker, never the ``n × n`` matrix, and the
 result is exact: the same neighbours as a full sort, ties broken by row index.
 
@@ -27,7 +27,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._topk import entry_bounds, merge_hits, merge_topk, topk_rows
+from ._topk import empty_topk, topk_update
 from .exceptions import ValidationError
 
 __all__ = ["SimilarityIndex"]
@@ -50,39 +50,16 @@ def _normalize(X: NDArray[np.floating]) -> tuple[NDArray[np.floating], NDArray[n
     return X * scale[:, None], norms
 
 
-def _neg_distance(S: NDArray[np.floating]) -> NDArray[np.floating]:
+def _neg_distance(S: NDArray[np.floating], out: NDArray[np.floating] | None = None
+                  ) -> NDArray[np.floating]:
     """``-(1 - cosine)``, the cosine clipped to [-1, 1]: what the selection ranks.
 
     Ranking the very values returned (rounded distances) rather than the cosines keeps the
     output sorted by distance and then by index even where two cosines round to one distance.
     """
-    out = S - 1.0
+    out = np.subtract(S, 1.0, out=out)
     np.minimum(out, 0.0, out=out)
     return np.maximum(out, -2.0, out=out, where=out > -np.inf)  # -inf: not a candidate
-
-
-def _absorb(
-    idx: NDArray[np.int64], val: NDArray[np.floating], S: NDArray[np.floating], offset: int
-) -> tuple[NDArray[np.int64], NDArray[np.floating]]:
-    """Merge a tile of cosines (column ``j`` is candidate ``offset + j``) into a running top-k
-    of negated distances, touching each cosine once.
-
-    The cosines are screened against the entry bound moved to the cosine scale with a margin
-    of a few units in the last place (``fl(s - 1) >= lo`` implies ``s >= lo + 1 - eps``), so
-    no candidate is missed; only the survivors are converted and tested exactly.
-    """
-    k = idx.shape[1]
-    lo = entry_bounds(idx, val, offset=offset)
-    eps = np.finfo(S.dtype).eps
-    screen = np.where(lo > -2.0, lo + (1.0 - 4 * eps), np.finfo(S.dtype).min).astype(S.dtype)
-    flat = np.flatnonzero(screen[:, None] <= S)
-    if flat.size > 8 * k * S.shape[0] + 1024:  # adversarial order: partition, then merge
-        new_idx, new_val = topk_rows(_neg_distance(S), k)
-        return merge_topk(idx, val, np.where(new_idx >= 0, new_idx + offset, -1), new_val, k)
-    rows, cols = np.divmod(flat, S.shape[1])
-    hit_vals = _neg_distance(S[rows, cols])
-    keep = hit_vals >= lo[rows]
-    return merge_hits(idx, val, rows[keep], cols[keep] + offset, hit_vals[keep])
 
 
 class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -296,7 +273,6 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             else:
                 pos = np.minimum(np.searchsorted(cand, self_rows), max(n_c - 1, 0))
                 self_pos = np.where(cand[pos] == self_rows, pos, -1) if n_c else None
-        first = max(4 * k, 256)  # the exact top-k of the first columns sets the threshold
 
         def run(q0: int) -> None:
             q1 = min(q0 + bs, queries.shape[0])
@@ -319,12 +295,8 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     hit = np.flatnonzero((sp_ >= c0) & (sp_ < c1))
                     S[hit, sp_[hit] - c0] = -np.inf
                 if idx is None:
-                    w = min(first, S.shape[1])
-                    idx, val = topk_rows(_neg_distance(S[:, :w]), k)
-                    if w < S.shape[1]:
-                        idx, val = _absorb(idx, val, S[:, w:], w)
-                else:
-                    idx, val = _absorb(idx, val, S, c0)
+                    idx, val = empty_topk(q1 - q0, k, dtype)
+                idx, val = topk_update(idx, val, _neg_distance(S, out=S), offset=c0)
             if idx is None:
                 return
             found = idx >= 0

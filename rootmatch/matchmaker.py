@@ -42,7 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from . import _batch
+from . import _topk
 from ._persist import Member
 from ._reasons import firm_firm_reasons, firm_institute_reasons, firm_program_reasons
 from ._scoring import (
@@ -55,6 +55,7 @@ from ._scoring import (
     pair_factors,
     partner_term_rows,
     row_plan,
+    row_scores,
     tech_shares,
     tech_vectors,
 )
@@ -409,7 +410,7 @@ class Matchmaker(BaseEstimator):
         self.sample_cols_ = np.sort(rng.choice(n, size=min(n, 256), replace=False)).astype(np.int64)
         self._derive_factors()
         if self.use_numba is not False:
-            _batch.warm_up()
+            _topk.warm_up()
         return self
 
     # State derived from what fit learns; recomputed identically after load().
@@ -703,8 +704,7 @@ class Matchmaker(BaseEstimator):
                          partners: NDArray[np.float64] | None = None) -> NDArray[np.float32]:
         plan = self._row
         q, qb, cat_vals = plan.query(i)
-        row = _batch.row_scores(plan.K, q, plan.B, qb, plan.cat, cat_vals,
-                                use_numba=self.use_numba)
+        row = row_scores(plan.K, q, plan.B, qb, plan.cat, cat_vals, use_numba=self.use_numba)
         w_p = self._w[PARTNERS]
         if w_p > 0:
             corr = self._partners_row(i) if partners is None else partners
@@ -900,8 +900,8 @@ class Matchmaker(BaseEstimator):
         if "firm" in kinds:
             row = self._firm_row_scores(i, exclude_existing=exclude_existing, candidates=cand,
                                         partners=partners)
-            idx, val = _batch.select_topk(row[None, :], k, id_rank=self.id_rank_,
-                                          cand=None, use_numba=self.use_numba)
+            idx, val = _topk.topk_rows(row[None, :], k, ids_order=self.id_rank_,
+                                       use_numba=self.use_numba)
             pool += [(float(v), 0, str(self.firm_ids_[j]), int(j))
                      for j, v in zip(idx[0], val[0]) if j >= 0]
         if "institute" in kinds and self.inst_ids_:
@@ -1045,7 +1045,7 @@ class Matchmaker(BaseEstimator):
         Each block of query rows is scored against every firm by one float32 matrix product
         of the augmented factors (``score_width_`` wide), plus the sparse common-partner
         term; a per-row threshold from a sample of allowed candidates lets the selection
-        touch each score once (see :mod:`rootmatch._batch`). :meth:`explain` gives any row's
+        touch each score once (see :mod:`rootmatch._topk`). :meth:`explain` gives any row's
         components and reasons.
         """
         check_is_fitted(self, "weights_")
@@ -1074,12 +1074,13 @@ class Matchmaker(BaseEstimator):
         def run(start: int) -> tuple[int, NDArray[np.int64], NDArray[np.float32]]:
             blk = rows[start:start + block]
             b = blk.size
-            idx, val = _batch.new_topk(b, k)
+            idx, val = _topk.empty_topk(b, k)
             if "firm" in kinds:
                 if getattr(local, "buf", None) is None:
                     local.buf = np.empty(block * min(shard, max(n, 1)), np.float32)
-                self._firm_block_topk(blk, idx, val, local.buf, shard, K_sample_T, w_p,
-                                      exclude_existing=exclude_existing, cand=cand)
+                idx, val = self._firm_block_topk(blk, idx, val, local.buf, shard, K_sample_T,
+                                                 w_p, exclude_existing=exclude_existing,
+                                                 cand=cand)
                 if both:
                     val = np.where(idx >= 0, self._log_odds("firm", val), -np.inf
                                    ).astype(np.float32)
@@ -1088,10 +1089,9 @@ class Matchmaker(BaseEstimator):
                 if both:
                     s = np.where(np.isfinite(s), self._log_odds("institute", s), -np.inf
                                  ).astype(np.float32)
-                ii, iv = _batch.select_topk(s, min(k, n_inst), id_rank=np.arange(n_inst),
-                                            use_numba=False)
+                ii, iv = _topk.topk_rows(s, min(k, n_inst), use_numba=False)
                 ii = np.where(ii >= 0, ii + n, -1)
-                idx, val = _batch.merge_partial(idx, val, ii, iv, k, all_rank)
+                idx, val = _topk.merge_topk(idx, val, ii, iv, k, ids_order=all_rank)
             return start, idx, val
 
         starts = range(0, rows.size, block)
@@ -1122,8 +1122,9 @@ class Matchmaker(BaseEstimator):
             return max(1, os.cpu_count() or 1)
 
     def _firm_block_topk(self, blk, idx, val, buf, shard, K_sample_T, w_p, *,  # type: ignore[no-untyped-def]
-                         exclude_existing: bool, cand: NDArray[np.bool_] | None) -> None:
-        """Fold every candidate shard's full hybrid scores into the block's top-k lists."""
+                         exclude_existing: bool, cand: NDArray[np.bool_] | None
+                         ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The block's top-k lists with every candidate shard's full hybrid scores folded in."""
         n = len(self.firm_ids_)
         b, k = idx.shape
         sample = self.sample_cols_
@@ -1135,7 +1136,7 @@ class Matchmaker(BaseEstimator):
             Ss[np.asarray(self.A_[blk][:, sample].toarray()) > 0] = -np.inf
         if cand is not None:
             Ss[:, ~cand[sample]] = -np.inf
-        thr = _batch.sample_thresholds(Ss, k)
+        thr = _topk.sample_thresholds(Ss, k)
         # sparse terms, sorted by column so each shard takes its slice
         extra_r, extra_c, extra_v = [], [], []
         if w_p > 0:
@@ -1159,9 +1160,11 @@ class Matchmaker(BaseEstimator):
             S[r, c - c0] += v
             r, c, _ = _slice_by_column(neg, c0, c1)
             S[r, c - c0] = -np.inf
-            _batch.fold_tile(S, c0, idx, val, id_rank=self.id_rank_, thresholds=thr,
-                             cand=None if cand is None else cand[c0:c1],
-                             use_numba=self.use_numba)
+            idx, val = _topk.topk_update(idx, val, S, offset=c0, ids_order=self.id_rank_,
+                                         thresholds=thr,
+                                         cand=None if cand is None else cand[c0:c1],
+                                         use_numba=self.use_numba)
+        return idx, val
 
     def recommend(
         self, firm_ids: ArrayLike, k: int = 10

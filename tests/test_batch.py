@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from rootmatch._batch import HAVE_NUMBA, merge_partial, select_topk
 from rootmatch._scoring import COMPONENTS
+from rootmatch._topk import (
+    HAVE_NUMBA,
+    empty_topk,
+    merge_topk,
+    sample_thresholds,
+    topk_rows,
+    topk_update,
+)
 
 ATOL = 1e-5
 
@@ -102,41 +111,60 @@ def test_candidates_mask_and_progress(fitted: rm.Matchmaker) -> None:
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba not installed")
 @given(data=st.data())
-@settings(max_examples=25)
+@settings(max_examples=40)
 def test_compiled_and_numpy_selection_identical(data: st.DataObject) -> None:
     b = data.draw(st.integers(1, 6))
-    n = data.draw(st.integers(1, 80))
+    n = data.draw(st.integers(1, 200))
     k = data.draw(st.integers(0, 12))
-    vals = data.draw(st.lists(st.sampled_from([-np.inf, 0.0, 0.25, 0.5, 1.0, 2.0]),
+    vals = data.draw(st.lists(st.sampled_from([-np.inf, np.nan, 0.0, 0.25, 0.5, 1.0, np.inf]),
                               min_size=b * n, max_size=b * n))
-    S = np.array(vals, np.float32).reshape(b, n)
-    rank = np.array(data.draw(st.permutations(range(n))))
+    S = np.array(vals, data.draw(st.sampled_from([np.float32, np.float64]))).reshape(b, n)
+    rank = np.array(data.draw(st.permutations(range(n)))) if data.draw(st.booleans()) else None
     cand = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n))) \
         if data.draw(st.booleans()) else None
     sample = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=n))), np.int64)
-    a = select_topk(S.copy(), k, id_rank=rank, cand=cand, sample_cols=sample, use_numba=True)
-    c = select_topk(S.copy(), k, id_rank=rank, cand=cand, sample_cols=sample, use_numba=False)
-    np.testing.assert_array_equal(a[0], c[0])
-    np.testing.assert_array_equal(a[1], c[1])
-    # and both equal a full sort
+    sampled = S[:, sample] if cand is None else np.where(cand[sample], S[:, sample], -np.inf)
+    thr = sample_thresholds(np.where(np.isnan(sampled), -np.inf, sampled), k)
+    a = topk_rows(S, k, ids_order=rank, cand=cand, thresholds=thr, use_numba=True)
+    c = topk_rows(S, k, ids_order=rank, cand=cand, thresholds=thr, use_numba=False)
+    # tile by tile, in any order of the tiles: the same again, on both paths
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(n - 1, 1)), max_size=4)) | {0, n})
+    tiles = list(itertools.pairwise(cuts))
+    tiles = data.draw(st.permutations(tiles))
+    runs = []
+    for use in (True, False):
+        idx, val = empty_topk(b, k, S.dtype)
+        for lo, hi in tiles:
+            idx, val = topk_update(idx, val, S[:, lo:hi], offset=lo, ids_order=rank,
+                                   cand=None if cand is None else cand[lo:hi], thresholds=thr,
+                                   use_numba=use)
+        runs.append((idx, val))
+    for got in (c, *runs):
+        np.testing.assert_array_equal(got[0], a[0])
+        np.testing.assert_array_equal(got[1], a[1])
+    # and all equal a full sort
+    tie = np.arange(n) if rank is None else rank
     for r in range(b):
-        allowed = [j for j in range(n) if np.isfinite(S[r, j]) and (cand is None or cand[j])]
-        order = sorted(allowed, key=lambda j: (-S[r, j], rank[j]))[:k]
+        allowed = [j for j in range(n) if S[r, j] > -np.inf and (cand is None or cand[j])]
+        order = sorted(allowed, key=lambda j: (-S[r, j], tie[j]))[:k]
         assert a[0][r, :len(order)].tolist() == order
         assert (a[0][r, len(order):] == -1).all()
+        assert np.isneginf(a[1][r, len(order):]).all()
 
 
 def test_merge_is_associative() -> None:
     rng = np.random.default_rng(0)
     rank = rng.permutation(30)
     S = rng.integers(0, 4, size=(3, 30)).astype(np.float32)
-    full = select_topk(S.copy(), 5, id_rank=rank, use_numba=False)
+    full = topk_rows(S, 5, ids_order=rank, use_numba=False)
     parts = []
     for lo, hi in ((0, 10), (10, 20), (20, 30)):
-        idx, val = select_topk(S[:, lo:hi].copy(), 5, id_rank=rank[lo:hi], use_numba=False)
+        idx, val = topk_rows(S[:, lo:hi], 5, ids_order=rank[lo:hi], use_numba=False)
         parts.append((np.where(idx >= 0, idx + lo, -1), val))
-    left = merge_partial(*merge_partial(*parts[0], *parts[1], 5, rank), *parts[2], 5, rank)
-    right = merge_partial(*parts[0], *merge_partial(*parts[1], *parts[2], 5, rank), 5, rank)
+    left = merge_topk(*merge_topk(*parts[0], *parts[1], 5, ids_order=rank), *parts[2], 5,
+                      ids_order=rank)
+    right = merge_topk(*parts[0], *merge_topk(*parts[1], *parts[2], 5, ids_order=rank), 5,
+                       ids_order=rank)
     for got in (left, right):
         np.testing.assert_array_equal(got[0], full[0])
         np.testing.assert_array_equal(got[1], full[1])
@@ -178,3 +206,19 @@ def test_single_query_scores_equal_the_reference(fitted: rm.Matchmaker, use_numb
     S = _reference(mm, np.array([row]), exclude=True)[0]
     assert np.array_equal(np.isfinite(got), np.isfinite(S))
     np.testing.assert_allclose(got[np.isfinite(S)], S[np.isfinite(S)], atol=ATOL)
+
+
+@pytest.mark.parametrize("use_numba", [None, False], ids=["default", "numpy"])
+def test_nan_is_never_a_candidate(use_numba: bool | None) -> None:
+    """NaN marks "not a candidate" on both paths, also where it starts a 64-column chunk."""
+    S = np.full((2, 130), np.nan, np.float32)
+    S[0, 1], S[0, 2] = 1.0, 0.5
+    S[1, 64:66] = np.nan
+    S[1, 129] = 0.25
+    want = [[1, 2, -1], [129, -1, -1]]
+    idx, val = topk_rows(S, 3, ids_order=np.arange(130), use_numba=use_numba)
+    assert idx.tolist() == want
+    assert val.tolist() == [[1.0, 0.5, -np.inf], [0.25, -np.inf, -np.inf]]
+    idx, val = topk_update(*empty_topk(2, 3), S, thresholds=np.zeros(2, np.float32),
+                           use_numba=use_numba)
+    assert idx.tolist() == [[1, 2, -1], [129, -1, -1]]

@@ -40,25 +40,30 @@ def assert_topk_equal(got, expected):
 
 
 # ---- kernels ---------------------------------------------------------------------------------
+PATHS = pytest.mark.parametrize("use_numba", [None, False], ids=["default", "numpy"])
+
+
+@PATHS
 @given(scores=score_matrices(), k=st.integers(0, 30), permute=st.booleans(), data=st.data())
-def test_topk_rows_matches_full_sort(scores, k, permute, data):
+def test_topk_rows_matches_full_sort(scores, k, permute, data, use_numba):
     ids_order = None
     if permute:
         ids_order = np.array(data.draw(st.permutations(range(scores.shape[1]))), np.int64)
-    idx, val = topk_rows(scores, k, ids_order=ids_order)
+    idx, val = topk_rows(scores, k, ids_order=ids_order, use_numba=use_numba)
     assert idx.dtype == np.int64
     assert val.dtype == scores.dtype
     assert idx.shape == val.shape == (scores.shape[0], k)
     assert_topk_equal((idx, val), full_sort_topk(scores, k, ids_order))
 
 
+@PATHS
 @given(scores=score_matrices(max_cols=40), k=st.integers(1, 12), data=st.data())
-def test_topk_update_blockwise_equals_full_sort(scores, k, data):
+def test_topk_update_blockwise_equals_full_sort(scores, k, data, use_numba):
     n = scores.shape[1]
     cuts = sorted(set(data.draw(st.lists(st.integers(0, n), max_size=5))) | {0, n})
     idx, val = topk_rows(scores[:, : cuts[1]], k) if n else topk_rows(scores, k)
     for lo, hi in itertools.pairwise(cuts[1:]):
-        idx, val = topk_update(idx, val, scores[:, lo:hi], offset=lo)
+        idx, val = topk_update(idx, val, scores[:, lo:hi], offset=lo, use_numba=use_numba)
     assert_topk_equal((idx, val), full_sort_topk(scores, k))
 
 
@@ -94,22 +99,25 @@ def test_ties_at_the_boundary_go_to_the_smaller_index():
     assert val.tolist() == [[0.5, 0.5, -np.inf, -np.inf]]
 
 
-def test_adversarial_ascending_blocks_stay_exact():
+@PATHS
+def test_adversarial_ascending_blocks_stay_exact(use_numba):
     # every block better than the last: the update falls back to partition + merge
     scores = np.tile(np.arange(6000, dtype=np.float64), (3, 1))
     idx, val = topk_rows(scores[:, :1500], 5)
     for lo in range(1500, 6000, 1500):
-        idx, val = topk_update(idx, val, scores[:, lo: lo + 1500], offset=lo)
+        idx, val = topk_update(idx, val, scores[:, lo: lo + 1500], offset=lo,
+                               use_numba=use_numba)
     assert idx.tolist() == [[5999, 5998, 5997, 5996, 5995]] * 3
 
 
+@PATHS
 @given(scores=score_matrices(max_rows=4, max_cols=400, ties=True), k=st.integers(1, 4))
-def test_many_ties_in_a_row_stay_exact(scores, k):
+def test_many_ties_in_a_row_stay_exact(scores, k, use_numba):
     # hundreds of equal scores at the k-th place: the per-row flat sort path
-    assert_topk_equal(topk_rows(scores, k), full_sort_topk(scores, k))
+    assert_topk_equal(topk_rows(scores, k, use_numba=use_numba), full_sort_topk(scores, k))
     half = scores.shape[1] // 2
-    idx, val = topk_rows(scores[:, :half], k)
-    assert_topk_equal(topk_update(idx, val, scores[:, half:], offset=half),
+    idx, val = topk_rows(scores[:, :half], k, use_numba=use_numba)
+    assert_topk_equal(topk_update(idx, val, scores[:, half:], offset=half, use_numba=use_numba),
                       full_sort_topk(scores, k))
 
 
