@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import rootmatch as rm
 from rootmatch import rules
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import dates, firm_lists, programs, rule_trees
 
 ON = dt.date(2024, 6, 1)
