@@ -41,7 +41,7 @@ def test_report_on_real_data() -> None:
     """The report works on any population: no truth, few firms, empty groups."""
     firm = rm.Firm(id="F1", name="사상정밀", technologies=["정밀가공"], employees=12,
                    district="사상구", founded=2001, cluster="사상")
-    rep = rm.Population(firms=rm.FirmTable.from_firms([firm])).summary()
+    rep = rm.synth.summarize(rm.Population(firms=rm.FirmTable.from_firms([firm])))
     assert rep["size.10_49"].observed == 1.0
     assert rep["size.mold_lt10"].ok is None  # no mold firm: undefined, not failed
     assert "—" in str(rep)

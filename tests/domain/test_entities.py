@@ -1,4 +1,4 @@
-"""Entities: validation with the field named, conversions, periods, Population."""
+"""Entities: validation with the field named, conversions, periods; institutes and the hub."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import rootmatch as rm
 from rootmatch.entities import parse_period_end, parse_period_start
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
-from strategies import firm_lists, firms
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
+from strategies import firms
 
 BASE = {"id": "F1", "name": "사상정밀금형", "technologies": ["금형"], "employees": 7,
         "district": "사상구"}
@@ -124,38 +124,6 @@ def test_period_parsing(text, start, end):
     assert parse_period_end(text) == end
 
 
-PROGRAM = {"id": "P1", "name_ko": "시범사업", "name_en": "Pilot", "axis": "기술 개발",
-           "start": "2024-01-01", "end": "2024-12-31", "funding": "city"}
-
-
-@pytest.mark.parametrize(("day", "active"), [
-    (dt.date(2023, 12, 31), False), (dt.date(2024, 1, 1), True), (dt.date(2024, 1, 2), True),
-    (dt.date(2024, 12, 30), True), (dt.date(2024, 12, 31), True), (dt.date(2025, 1, 1), False),
-    ("2024-06-01", True), (dt.datetime(2024, 12, 31, 23, 59), True),
-])
-def test_program_is_active_both_ends_inclusive(day, active):
-    assert rm.Program(**PROGRAM).is_active(day) is active
-
-
-@pytest.mark.parametrize(("field", "bad"), [
-    ("id", "a b"), ("name_ko", ""), ("name_en", " "), ("axis", "leisure"), ("start", "soon"),
-    ("end", "2023-12-31"), ("end", "2024-13-01"), ("funding", "crowd"), ("targets", ["x"]),
-    ("capacity", -5), ("capacity", "lots"), ("rules", ["not a rule"]), ("operators", ["a b"]),
-])
-def test_bad_program_values_are_refused_naming_the_field(field, bad):
-    with pytest.raises(rm.ValidationError) as info:
-        rm.Program(**{**PROGRAM, field: bad})
-    assert info.value.field == field
-
-
-def test_program_reads_rules_from_dicts():
-    p = rm.Program(**PROGRAM, rules=[{"rule": "sme"}, rm.rules.CertificateRequired()])
-    assert p.rules == (rm.rules.SME(), rm.rules.CertificateRequired())
-    assert p.all_axes == {rm.SupportAxis.TECHNOLOGY}
-    assert p.name("ko") == "시범사업"
-    assert p.name() == "Pilot"
-
-
 @pytest.mark.parametrize(("field", "bad"), [
     ("kind", "club"), ("district", "Atlantis"), ("expertise", ["alchemy"]),
     ("services", ["parties"]), ("name_ko", ""),
@@ -175,49 +143,3 @@ def test_support_center_defaults_to_the_proposed_hub():
     with pytest.raises(rm.ValidationError) as info:
         rm.SupportCenter(district="nowhere")
     assert info.value.field == "district"
-
-
-# ---- Population ---------------------------------------------------------------------------
-@given(firm_lists(min_size=2, max_size=8))
-def test_population_holds_a_firm_table_and_no_truth(fs):
-    cat = rm.catalog.busan_2024()
-    pop = rm.Population(firms=fs, institutes=list(cat.institutes.values()),
-                        programs=cat.programs, collaborations=[[fs[0].id, fs[1].id]],
-                        institute_links=[[fs[0].id, "BGMC"]])
-    assert isinstance(pop.firms, rm.FirmTable)
-    assert len(pop) == len(fs)
-    assert pop.firms.to_firms() == fs
-    assert pop.truth is None
-    assert pop.institutes == cat.institutes
-    assert pop.programs == cat.programs
-    assert pop.collaborations.shape == (1, 2)
-    assert not pop.collaborations.flags.writeable
-    same = rm.Population(firms=rm.FirmTable.from_firms(fs), institutes=cat.institutes,
-                         programs=cat.programs, collaborations=[[fs[0].id, fs[1].id]],
-                         institute_links=[[fs[0].id, "BGMC"]])
-    assert same == pop
-
-
-@pytest.mark.parametrize(("field", "value"), [
-    ("collaborations", [["F0000", "F9999"]]),
-    ("collaborations", [["F0000", "F0000"]]),
-    ("collaborations", [["F0000", "F0001", "F0002"]]),
-    ("institute_links", [["F0000", "NOWHERE"]]),
-    ("institute_links", [["F9999", "BGMC"]]),
-    ("institutes", {"WRONG-KEY": rm.catalog.busan_2024().institutes["BGMC"]}),
-])
-def test_population_refuses_dangling_links(field, value):
-    fs = [rm.Firm(**{**BASE, "id": f"F{i:04d}"}) for i in range(3)]
-    cat = rm.catalog.busan_2024()
-    kwargs = {"firms": fs, "institutes": cat.institutes, field: value}
-    with pytest.raises(rm.ValidationError) as info:
-        rm.Population(**kwargs)
-    assert info.value.field == field
-
-
-def test_population_refuses_duplicate_ids():
-    inst = rm.catalog.busan_2024().institutes["BGMC"]
-    with pytest.raises(rm.ValidationError, match="duplicate id 'BGMC'"):
-        rm.Population(firms=[rm.Firm(**BASE)], institutes=[inst, inst])
-    with pytest.raises(rm.ValidationError, match="duplicate firm id 'F1'"):
-        rm.Population(firms=[rm.Firm(**BASE), rm.Firm(**BASE)])

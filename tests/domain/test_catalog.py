@@ -142,7 +142,7 @@ def test_every_rule_is_documented_with_its_reasoning(catalog):
 
 
 def test_the_catalog_data_is_package_data():
-    text = resources.files("rootmatch").joinpath("data/busan_2024.json").read_text("utf-8")
+    text = resources.files("rootmatch.domain").joinpath("data/busan_2024.json").read_text("utf-8")
     data = json.loads(text)
     assert rm.catalog.catalog_from_dict(data) == rm.catalog.busan_2024()
 
@@ -182,7 +182,7 @@ def test_the_hub(catalog):
 
 
 def test_duplicate_ids_in_catalog_data_are_refused():
-    data = json.loads(resources.files("rootmatch").joinpath("data/busan_2024.json")
+    data = json.loads(resources.files("rootmatch.domain").joinpath("data/busan_2024.json")
                       .read_text("utf-8"))
     data["programs"].append(data["programs"][0])
     with pytest.raises(rm.ValidationError, match="BS24-01"):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import rootmatch as rm
 from rootmatch.taxonomy import mask_of
 
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
+sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import dates, firm_lists
 
 
