@@ -580,3 +580,36 @@ def test_rule_counts_take_integral_values() -> None:
 def test_nul_characters_are_refused_by_entities() -> None:
     with pytest.raises(rm.ValidationError, match="NUL"):
         _firm(name="\x00")
+
+
+def test_what_entities_accept_every_file_can_hold() -> None:
+    """Lone surrogates, NULs and texts over the cell limit are refused by every entity and by
+    the columnar table, so nothing accepted fails later when written or imported."""
+    big = "x" * (rm.io.MAX_CELL + 1)
+    for bad in ("\ud800", "a\x00b", big):
+        with pytest.raises(rm.ValidationError):
+            rm.SupportCenter(name_ko=bad)
+        with pytest.raises(rm.ValidationError):
+            rm.SupportCenter(description=bad)
+        with pytest.raises(rm.ValidationError):
+            _firm(name=bad)
+        table = rm.FirmTable.from_firms([_firm(id="F1"), _firm(id="F2")])
+        with pytest.raises(rm.ValidationError, match="row 1"):
+            attrs_evolve_names(table, ["ok", bad])
+    assert len(_firm(name="x" * rm.io.MAX_CELL).name) == rm.io.MAX_CELL
+
+
+def attrs_evolve_names(table: rm.FirmTable, names: list[str]) -> rm.FirmTable:
+    columns = {c: getattr(table, c) for c in ("ids", "tech_mask", "employees", "district")}
+    return rm.FirmTable.from_columns(names=np.asarray(names), **columns)
+
+
+def test_file_modes_leave_the_umask_alone() -> None:
+    """Learning the umask must not change it, even for an instant (other threads create files)."""
+    from rootmatch.base._atomic import _umask
+
+    old = os.umask(0o027)
+    try:
+        assert _umask() == 0o027
+    finally:
+        os.umask(old)

@@ -39,9 +39,22 @@ def file_mode(path: PathLike) -> int:
     try:
         return stat.S_IMODE(Path(path).stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the platform allows (setting it
+    and back would, for that instant, loosen the mode of files other threads create)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):  # pragma: no cover - no procfs
+        pass
+    umask = os.umask(0o022)  # pragma: no cover - no procfs
+    os.umask(umask)  # pragma: no cover
+    return umask  # pragma: no cover
 
 
 @contextlib.contextmanager

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from rootmatch.base._csv import MAX_CELL
 from rootmatch.base.exceptions import ValidationError
-from rootmatch.domain._fields import _ID
+from rootmatch.domain._fields import _ID, _SURROGATE
 from rootmatch.domain._ragged import _valid_ids
 from rootmatch.domain.taxonomy import District, Material, RootTechnology, SupportAxis, Topic
 
@@ -31,6 +32,20 @@ SCALAR_COLUMNS: dict[str, Any] = {
     "cluster": np.int16,  # code into cluster_vocab
 }
 _N_TECH = len(RootTechnology)
+
+
+def _unwritable(texts: np.ndarray) -> np.ndarray:
+    """Which texts no file could hold: too long, or with a lone surrogate or a NUL (numpy keeps
+    inner NULs). Checked per distinct text, which is cheap where names repeat."""
+    if texts.size == 0:
+        return np.zeros(0, bool)
+    uniq, inverse = np.unique(texts, return_inverse=True)
+    bad = np.char.str_len(uniq) > MAX_CELL
+    values = uniq.tolist()
+    joined = "\n".join(values)  # one C-level scan; per text only when something is found
+    if "\x00" in joined or _SURROGATE.search(joined):
+        bad |= np.array(["\x00" in t or _SURROGATE.search(t) is not None for t in values])
+    return bad[inverse.reshape(-1)]
 
 
 def validate_columns(table: Any) -> None:
@@ -64,6 +79,8 @@ def validate_columns(table: Any) -> None:
     fail("ids", ~_valid_ids(table.ids),
          "1-64 letters, digits, '_', '-' or '.', starting with a letter or digit")
     fail("names", np.char.str_len(np.char.strip(table.names)) == 0, "a non-empty name")
+    fail("names", _unwritable(table.names),
+         f"text of at most {MAX_CELL:,} characters without NULs or lone surrogates")
     fail("tech_mask", (table.tech_mask == 0) | (table.tech_mask >= 1 << _N_TECH),
          "a non-empty set of root technologies")
     fail("employees", table.employees < 0, ">= 0")

@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 from rootmatch.base._checks import parse_date
+from rootmatch.base._csv import MAX_CELL
 from rootmatch.base.exceptions import ValidationError
 from rootmatch.domain.taxonomy import LabelledEnum
 
@@ -99,6 +100,9 @@ def _check_text(instance: object, attribute: attrs.Attribute, value: object) -> 
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: The longest text an entity holds: what one cell of a file may hold, so all that is
+#: accepted can be written and read back.
+MAX_TEXT = MAX_CELL
 
 
 def _check_encodable(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
@@ -117,6 +121,13 @@ def _check_encodable(instance: object, attribute: attrs.Attribute, value: object
             f"table can hold; got {value!r}",
             field=attribute.name,
             value=value,
+        )
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValidationError(
+            f"{type(instance).__name__}.{attribute.name} has {len(value):,} characters; a "
+            f"text has at most {MAX_TEXT:,} (what a file cell holds)",
+            field=attribute.name,
+            value=f"{value[:40]}…",
         )
 
 

@@ -216,12 +216,13 @@ class SupportCenter:
     """
 
     id: str = field(default="hub", validator=_check_id)
-    name_ko: str = "부산뿌리산업종합지원센터"
-    name_en: str = "Busan Root-Industry Comprehensive Support Center"
+    name_ko: str = field(default="부산뿌리산업종합지원센터", validator=_check_text)
+    name_en: str = field(default="Busan Root-Industry Comprehensive Support Center",
+                         validator=_check_text)
     district: District | None = field(
         default=None, converter=attrs.converters.optional(_to_enum(District, "district"))
     )
-    description: str = ""
+    description: str = field(default="", validator=_check_encodable)
 
     def name(self, lang: str = "en") -> str:
         """The name in ``lang`` (``"ko"`` or ``"en"``)."""
