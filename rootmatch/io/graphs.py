@@ -42,9 +42,10 @@ from xml.parsers import expat
 
 import numpy as np
 
-from ._atomic import atomic_write
-from ._files import read_regular
-from .exceptions import DataError, ValidationError
+from rootmatch._atomic import atomic_write
+from rootmatch._files import read_regular
+from rootmatch.exceptions import DataError, ValidationError
+from rootmatch.io._problems import Problem, _data_error
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -312,8 +313,6 @@ def _not_json(name: str) -> None:
 
 
 def _fail(file: str, field: str | None, value: object, message: str) -> DataError:
-    from .io import Problem, _data_error
-
     return _data_error([Problem(file=file, row=None, field=field, value=value,
                                 message=message)])
 

@@ -18,7 +18,7 @@ from strategies import firm_lists, linked_populations
 
 import rootmatch as rm
 
-DATA = Path(__file__).parent / "data" / "io"
+DATA = Path(__file__).parents[1] / "data" / "io"
 HEADER = "id,name,technologies,employees,district"
 _counter = itertools.count()
 
