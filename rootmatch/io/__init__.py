@@ -86,102 +86,12 @@ file raises the usual :class:`FileNotFoundError`.
 
 from __future__ import annotations
 
-from rootmatch.io._cells import (
-    _COLLAB_COLUMNS as _COLLAB_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _FIRM_COLUMNS as _FIRM_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _ID_EXPECTED as _ID_EXPECTED,
-)
-from rootmatch.io._cells import (
-    _INSTITUTE_COLUMNS as _INSTITUTE_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _LINK_COLUMNS as _LINK_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _PARTICIPATION_COLUMNS as _PARTICIPATION_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _PROGRAM_COLUMNS as _PROGRAM_COLUMNS,
-)
-from rootmatch.io._cells import (
-    _bad_value as _bad_value,
-)
-from rootmatch.io._cells import (
-    _Col as _Col,
-)
-from rootmatch.io._cells import (
-    _items as _items,
-)
-from rootmatch.io._cells import (
-    _p_bool as _p_bool,
-)
-from rootmatch.io._cells import (
-    _p_date as _p_date,
-)
-from rootmatch.io._cells import (
-    _p_enum as _p_enum,
-)
-from rootmatch.io._cells import (
-    _p_enum_set as _p_enum_set,
-)
-from rootmatch.io._cells import (
-    _p_id as _p_id,
-)
-from rootmatch.io._cells import (
-    _p_id_set as _p_id_set,
-)
-from rootmatch.io._cells import (
-    _p_int as _p_int,
-)
-from rootmatch.io._cells import (
-    _p_nonempty_text as _p_nonempty_text,
-)
-from rootmatch.io._cells import (
-    _p_participations as _p_participations,
-)
-from rootmatch.io._cells import (
-    _p_period as _p_period,
-)
-from rootmatch.io._cells import (
-    _p_rules as _p_rules,
-)
-from rootmatch.io._cells import (
-    _p_text as _p_text,
-)
-from rootmatch.io._cells import (
-    _p_unit as _p_unit,
-)
-from rootmatch.io._decode import (
-    _decode as _decode,
-)
-from rootmatch.io._decode import (
-    _format_of as _format_of,
-)
-from rootmatch.io._decode import (
-    _locate_csv as _locate_csv,
-)
-from rootmatch.io._limits import (
-    _EXTENSIONS as _EXTENSIONS,
-)
-from rootmatch.io._limits import (
-    _FALSE as _FALSE,
-)
-from rootmatch.io._limits import (
-    _HANGUL as _HANGUL,
-)
-from rootmatch.io._limits import (
-    _MAX_LISTED as _MAX_LISTED,
-)
-from rootmatch.io._limits import (
-    _SURROGATE as _SURROGATE,
-)
-from rootmatch.io._limits import (
-    _TRUE as _TRUE,
-)
+from rootmatch.io._cells import _COLLAB_COLUMNS as _COLLAB_COLUMNS
+from rootmatch.io._cells import _FIRM_COLUMNS as _FIRM_COLUMNS
+from rootmatch.io._cells import _INSTITUTE_COLUMNS as _INSTITUTE_COLUMNS
+from rootmatch.io._cells import _LINK_COLUMNS as _LINK_COLUMNS
+from rootmatch.io._cells import _PARTICIPATION_COLUMNS as _PARTICIPATION_COLUMNS
+from rootmatch.io._cells import _PROGRAM_COLUMNS as _PROGRAM_COLUMNS
 from rootmatch.io._limits import (
     MAX_CELL,
     MAX_FILE_BYTES,
@@ -189,61 +99,25 @@ from rootmatch.io._limits import (
     MAX_LINE,
     SEPARATOR,
 )
-from rootmatch.io._limits import (
-    MAX_EMPLOYEES as MAX_EMPLOYEES,
-)
-from rootmatch.io._limits import (
-    Errors as Errors,
-)
-from rootmatch.io._limits import (
-    Labels as Labels,
-)
-from rootmatch.io._limits import (
-    PathLike as PathLike,
-)
+from rootmatch.io._limits import MAX_EMPLOYEES as MAX_EMPLOYEES
+from rootmatch.io._limits import Errors as Errors
+from rootmatch.io._limits import Labels as Labels
+from rootmatch.io._limits import PathLike as PathLike
 from rootmatch.io._problems import (
     DataWarning,
     Problem,
 )
-from rootmatch.io._problems import (
-    _CellError as _CellError,
-)
-from rootmatch.io._problems import (
-    _Collector as _Collector,
-)
-from rootmatch.io._problems import (
-    _data_error as _data_error,
-)
-from rootmatch.io._problems import (
-    _RefusedFileError as _RefusedFileError,
-)
-from rootmatch.io._rows import (
-    _build as _build,
-)
-from rootmatch.io._rows import (
-    _check_columns as _check_columns,
-)
-from rootmatch.io._rows import (
-    _csv_records as _csv_records,
-)
-from rootmatch.io._rows import (
-    _jsonl_records as _jsonl_records,
-)
-from rootmatch.io._rows import (
-    _load_entities as _load_entities,
-)
-from rootmatch.io._rows import (
-    _read_rows as _read_rows,
-)
+from rootmatch.io._problems import _Collector as _Collector
+from rootmatch.io._problems import _data_error as _data_error
+from rootmatch.io._rows import _load_entities as _load_entities
+from rootmatch.io._rows import _read_rows as _read_rows
 from rootmatch.io.graphs import (
     flatten_graph,
     read_graphml,
     read_node_link,
     write_graph,
 )
-from rootmatch.io.loaders import (
-    _load_pairs as _load_pairs,
-)
+from rootmatch.io.loaders import _load_pairs as _load_pairs
 from rootmatch.io.loaders import (
     load_collaborations,
     load_firms,
@@ -253,32 +127,8 @@ from rootmatch.io.loaders import (
     load_programs,
 )
 from rootmatch.io.population import (
-    _POPULATION_FILES as _POPULATION_FILES,
-)
-from rootmatch.io.population import (
-    _find as _find,
-)
-from rootmatch.io.population import (
-    _load_hub as _load_hub,
-)
-from rootmatch.io.population import (
     load_population,
     write_population,
-)
-from rootmatch.io.writers import (
-    _check_labels as _check_labels,
-)
-from rootmatch.io.writers import (
-    _csv_cell as _csv_cell,
-)
-from rootmatch.io.writers import (
-    _firms_of as _firms_of,
-)
-from rootmatch.io.writers import (
-    _write_pairs as _write_pairs,
-)
-from rootmatch.io.writers import (
-    _write_records as _write_records,
 )
 from rootmatch.io.writers import (
     write_collaborations,
