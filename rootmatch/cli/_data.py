@@ -7,22 +7,10 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from rootmatch.cli._codes import (
-    EXIT_OK,
-)
-from rootmatch.cli._console import (
-    _Console,
-    _make_parent,
-    _writing,
-)
-from rootmatch.cli._registry import (
-    _load_registry_population,
-    _open_registry,
-)
-from rootmatch.exceptions import (
-    UnknownEntityError,
-    ValidationError,
-)
+from rootmatch.cli._codes import EXIT_OK
+from rootmatch.cli._console import _Console, _make_parent, _writing
+from rootmatch.cli._registry import _load_registry_population, _open_registry
+from rootmatch.exceptions import UnknownEntityError, ValidationError
 
 if TYPE_CHECKING:
     from rootmatch.io.store import Registry

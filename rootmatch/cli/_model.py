@@ -8,19 +8,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rootmatch.cli._codes import (
-    EXIT_OK,
-)
-from rootmatch.cli._console import (
-    _Console,
-    _cut,
-    _make_parent,
-    _writing,
-)
-from rootmatch.cli._registry import (
-    _load_registry_population,
-    _open_registry,
-)
+from rootmatch.cli._codes import EXIT_OK
+from rootmatch.cli._console import _Console, _cut, _make_parent, _writing
+from rootmatch.cli._registry import _load_registry_population, _open_registry
 
 if TYPE_CHECKING:
     from rootmatch.entities import Population

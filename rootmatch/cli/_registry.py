@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rootmatch.exceptions import (
-    DataError,
-)
+from rootmatch.exceptions import DataError
 
 if TYPE_CHECKING:
     from rootmatch.entities import Population

@@ -5,20 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rootmatch.cli._codes import (
-    EXIT_OK,
-)
-from rootmatch.cli._console import (
-    _Console,
-    _cut,
-    _make_parent,
-    _right,
-    _width,
-    _writing,
-)
-from rootmatch.cli._registry import (
-    _load_registry_population,
-)
+from rootmatch.cli._codes import EXIT_OK
+from rootmatch.cli._console import _Console, _cut, _make_parent, _right, _width, _writing
+from rootmatch.cli._registry import _load_registry_population
 
 __all__ = ["_cmd_study"]
 

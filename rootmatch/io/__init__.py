@@ -92,31 +92,17 @@ from rootmatch.io._cells import _INSTITUTE_COLUMNS as _INSTITUTE_COLUMNS
 from rootmatch.io._cells import _LINK_COLUMNS as _LINK_COLUMNS
 from rootmatch.io._cells import _PARTICIPATION_COLUMNS as _PARTICIPATION_COLUMNS
 from rootmatch.io._cells import _PROGRAM_COLUMNS as _PROGRAM_COLUMNS
-from rootmatch.io._limits import (
-    MAX_CELL,
-    MAX_FILE_BYTES,
-    MAX_JSON_DEPTH,
-    MAX_LINE,
-    SEPARATOR,
-)
+from rootmatch.io._limits import MAX_CELL, MAX_FILE_BYTES, MAX_JSON_DEPTH, MAX_LINE, SEPARATOR
 from rootmatch.io._limits import MAX_EMPLOYEES as MAX_EMPLOYEES
 from rootmatch.io._limits import Errors as Errors
 from rootmatch.io._limits import Labels as Labels
 from rootmatch.io._limits import PathLike as PathLike
-from rootmatch.io._problems import (
-    DataWarning,
-    Problem,
-)
+from rootmatch.io._problems import DataWarning, Problem
 from rootmatch.io._problems import _Collector as _Collector
 from rootmatch.io._problems import _data_error as _data_error
 from rootmatch.io._rows import _load_entities as _load_entities
 from rootmatch.io._rows import _read_rows as _read_rows
-from rootmatch.io.graphs import (
-    flatten_graph,
-    read_graphml,
-    read_node_link,
-    write_graph,
-)
+from rootmatch.io.graphs import flatten_graph, read_graphml, read_node_link, write_graph
 from rootmatch.io.loaders import _load_pairs as _load_pairs
 from rootmatch.io.loaders import (
     load_collaborations,
@@ -126,10 +112,7 @@ from rootmatch.io.loaders import (
     load_participations,
     load_programs,
 )
-from rootmatch.io.population import (
-    load_population,
-    write_population,
-)
+from rootmatch.io.population import load_population, write_population
 from rootmatch.io.writers import (
     write_collaborations,
     write_firms,

@@ -12,24 +12,10 @@ from attrs import frozen
 
 from rootmatch._csv import MAX_CELL
 from rootmatch._validation import parse_date
-from rootmatch.entities import (
-    _ID,
-    Participation,
-    parse_period_end,
-    parse_period_start,
-)
+from rootmatch.entities import _ID, Participation, parse_period_end, parse_period_start
 from rootmatch.exceptions import ValidationError
-from rootmatch.io._limits import (
-    _FALSE,
-    _SURROGATE,
-    _TRUE,
-    MAX_EMPLOYEES,
-    MAX_JSON_DEPTH,
-    SEPARATOR,
-)
-from rootmatch.io._problems import (
-    _CellError,
-)
+from rootmatch.io._limits import _FALSE, _SURROGATE, _TRUE, MAX_EMPLOYEES, MAX_JSON_DEPTH, SEPARATOR
+from rootmatch.io._problems import _CellError
 from rootmatch.rules import rule_from_dict
 from rootmatch.taxonomy import (
     District,

@@ -8,14 +8,8 @@ import io as _stdio
 from pathlib import Path
 
 from rootmatch.exceptions import ValidationError
-from rootmatch.io._limits import (
-    _EXTENSIONS,
-    _HANGUL,
-)
-from rootmatch.io._problems import (
-    Problem,
-    _Collector,
-)
+from rootmatch.io._limits import _EXTENSIONS, _HANGUL
+from rootmatch.io._problems import Problem, _Collector
 
 __all__ = ["_decode", "_format_of", "_locate_csv"]
 

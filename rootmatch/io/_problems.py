@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from attrs import frozen
 
 from rootmatch.exceptions import DataError, ValidationError
-from rootmatch.io._limits import (
-    _MAX_LISTED,
-)
+from rootmatch.io._limits import _MAX_LISTED
 
 __all__ = [
     "DataWarning",

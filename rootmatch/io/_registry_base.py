@@ -12,19 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rootmatch.exceptions import (
-    DataError,
-    RegistryFileError,
-    RegistryLockedError,
-    ValidationError,
-)
+from rootmatch.exceptions import DataError, RegistryFileError, RegistryLockedError, ValidationError
 from rootmatch.io._limits import PathLike
 from rootmatch.io._problems import Problem, _data_error
-from rootmatch.io._schema import (
-    _SCHEMA,
-    _TABLES,
-    SCHEMA_VERSION,
-)
+from rootmatch.io._schema import _SCHEMA, _TABLES, SCHEMA_VERSION
 
 __all__ = ["_RegistryConnection", "_one_line", "_reading"]
 

@@ -10,19 +10,9 @@ import numpy as np
 
 from rootmatch.catalog import Catalog
 from rootmatch.entities import Firm, Institute, Participation, Population, Program, SupportCenter
-from rootmatch.exceptions import (
-    UnknownEntityError,
-    ValidationError,
-)
-from rootmatch.io._registry_base import (
-    _reading,
-    _RegistryConnection,
-)
-from rootmatch.io._registry_rows import (
-    _member,
-    _members,
-    _rules_of,
-)
+from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.io._registry_base import _reading, _RegistryConnection
+from rootmatch.io._registry_rows import _member, _members, _rules_of
 from rootmatch.table import FirmTable
 from rootmatch.taxonomy import (
     District,

@@ -10,16 +10,12 @@ import attrs
 import numpy as np
 
 from rootmatch.entities import Firm, Institute, Program, SupportCenter
-from rootmatch.exceptions import (
-    ValidationError,
-)
+from rootmatch.exceptions import ValidationError
 from rootmatch.records import firm_record as _firm_record
 from rootmatch.records import table_records as _table_records
 from rootmatch.rules import rule_from_dict
 from rootmatch.table import FirmTable
-from rootmatch.taxonomy import (
-    LabelledEnum,
-)
+from rootmatch.taxonomy import LabelledEnum
 
 __all__ = [
     "_FIRM_SQL",

@@ -14,26 +14,10 @@ from typing import Any
 from rootmatch._csv import unescape_cell
 from rootmatch._files import read_regular
 from rootmatch.exceptions import ValidationError
-from rootmatch.io._cells import (
-    _bad_value,
-    _Col,
-)
-from rootmatch.io._decode import (
-    _decode,
-    _format_of,
-)
-from rootmatch.io._limits import (
-    MAX_FILE_BYTES,
-    MAX_LINE,
-    PathLike,
-)
-from rootmatch.io._problems import (
-    DataWarning,
-    Problem,
-    _CellError,
-    _Collector,
-    _RefusedFileError,
-)
+from rootmatch.io._cells import _bad_value, _Col
+from rootmatch.io._decode import _decode, _format_of
+from rootmatch.io._limits import MAX_FILE_BYTES, MAX_LINE, PathLike
+from rootmatch.io._problems import DataWarning, Problem, _CellError, _Collector, _RefusedFileError
 
 __all__ = [
     "_build",

@@ -7,12 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from rootmatch.entities import (
-    Firm,
-    Institute,
-    Participation,
-    Program,
-)
+from rootmatch.entities import Firm, Institute, Participation, Program
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -22,18 +17,9 @@ from rootmatch.io._cells import (
     _PROGRAM_COLUMNS,
     _Col,
 )
-from rootmatch.io._limits import (
-    Errors,
-    PathLike,
-)
-from rootmatch.io._problems import (
-    Problem,
-    _Collector,
-)
-from rootmatch.io._rows import (
-    _load_entities,
-    _read_rows,
-)
+from rootmatch.io._limits import Errors, PathLike
+from rootmatch.io._problems import Problem, _Collector
+from rootmatch.io._rows import _load_entities, _read_rows
 from rootmatch.table import FirmTable
 
 __all__ = [

@@ -12,13 +12,7 @@ import numpy as np
 
 from rootmatch._atomic import atomic_write
 from rootmatch._files import read_regular
-from rootmatch.entities import (
-    Firm,
-    Institute,
-    Population,
-    Program,
-    SupportCenter,
-)
+from rootmatch.entities import Firm, Institute, Population, Program, SupportCenter
 from rootmatch.exceptions import ValidationError
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
@@ -29,23 +23,10 @@ from rootmatch.io._cells import (
     _bad_value,
     _Col,
 )
-from rootmatch.io._limits import (
-    MAX_LINE,
-    Errors,
-    Labels,
-    PathLike,
-)
-from rootmatch.io._problems import (
-    Problem,
-    _Collector,
-    _RefusedFileError,
-)
-from rootmatch.io._rows import (
-    _load_entities,
-)
-from rootmatch.io.loaders import (
-    _load_pairs,
-)
+from rootmatch.io._limits import MAX_LINE, Errors, Labels, PathLike
+from rootmatch.io._problems import Problem, _Collector, _RefusedFileError
+from rootmatch.io._rows import _load_entities
+from rootmatch.io.loaders import _load_pairs
 from rootmatch.io.writers import (
     _check_labels,
     write_collaborations,

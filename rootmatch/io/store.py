@@ -38,11 +38,7 @@ from typing import Any
 
 from rootmatch.catalog import Catalog
 from rootmatch.entities import Firm, Institute, Population, Program
-from rootmatch.exceptions import (
-    DataError,
-    UnknownEntityError,
-    ValidationError,
-)
+from rootmatch.exceptions import DataError, UnknownEntityError, ValidationError
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -52,9 +48,7 @@ from rootmatch.io._cells import (
 )
 from rootmatch.io._limits import MAX_EMPLOYEES, PathLike
 from rootmatch.io._problems import Problem, _Collector
-from rootmatch.io._registry_read import (
-    _RegistryReader,
-)
+from rootmatch.io._registry_read import _RegistryReader
 from rootmatch.io._registry_rows import (
     _FIRM_SQL,
     _INSTITUTE_SQL,
@@ -69,10 +63,7 @@ from rootmatch.io._registry_rows import (
     _program_row,
 )
 from rootmatch.io._rows import _load_entities
-from rootmatch.io._schema import (
-    _TABLES,
-    SCHEMA_VERSION,
-)
+from rootmatch.io._schema import _TABLES, SCHEMA_VERSION
 from rootmatch.io.loaders import _load_pairs
 from rootmatch.records import firm_record as _firm_record
 from rootmatch.table import FirmTable

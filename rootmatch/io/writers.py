@@ -11,25 +11,11 @@ import numpy as np
 
 from rootmatch._atomic import atomic_write
 from rootmatch._csv import csv_text
-from rootmatch.entities import (
-    Firm,
-    Institute,
-    Program,
-)
+from rootmatch.entities import Firm, Institute, Program
 from rootmatch.exceptions import ValidationError
-from rootmatch.io._cells import (
-    _FIRM_COLUMNS,
-    _INSTITUTE_COLUMNS,
-    _PROGRAM_COLUMNS,
-)
-from rootmatch.io._decode import (
-    _format_of,
-)
-from rootmatch.io._limits import (
-    SEPARATOR,
-    Labels,
-    PathLike,
-)
+from rootmatch.io._cells import _FIRM_COLUMNS, _INSTITUTE_COLUMNS, _PROGRAM_COLUMNS
+from rootmatch.io._decode import _format_of
+from rootmatch.io._limits import SEPARATOR, Labels, PathLike
 from rootmatch.records import firm_record as _firm_record
 from rootmatch.records import institute_record as _institute_record
 from rootmatch.records import program_record as _program_record
