@@ -414,7 +414,7 @@ def test_an_oversized_file_is_refused_before_reading(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "firms.csv"
     path.write_text(f"{HEADER}\nF1,Busan,MOLD,3,JUNG\n", encoding="utf-8")
-    monkeypatch.setattr(rm.io, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(rm.io._rows, "MAX_FILE_BYTES", 10)  # the module that reads files
     with pytest.raises(rm.DataError, match="at most 10 bytes"):
         rm.io.load_firms(path)
 

@@ -24,7 +24,7 @@ from strategies import firm_lists, firms, linked_populations
 
 import rootmatch as rm
 
-DATA = Path(__file__).parent / "data" / "io"
+DATA = Path(__file__).parents[1] / "data" / "io"
 
 
 def _firm(fid: str, **kw) -> rm.Firm:

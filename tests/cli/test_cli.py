@@ -433,3 +433,12 @@ def test_the_console_script_is_declared() -> None:
     (entry,) = importlib.metadata.entry_points(group="console_scripts", name="rootmatch")
     assert entry.value == "rootmatch.cli:main"
     assert entry.load() is main
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rootmatch {rm.__version__}"
+    proc = _ok(_run("--version", cwd=Path.cwd()))
+    assert proc.stdout.strip() == f"rootmatch {rm.__version__}"
