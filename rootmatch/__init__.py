@@ -7,10 +7,7 @@ ranked, scored and explained.
 
 from __future__ import annotations
 
-from . import catalog, rules
-from .catalog import Catalog
-from .entities import Firm, Institute, Participation, Population, Program, SupportCenter
-from .exceptions import (
+from rootmatch.base.exceptions import (
     DataError,
     ModelFormatError,
     NotFittedError,
@@ -21,9 +18,13 @@ from .exceptions import (
     UnknownLabelError,
     ValidationError,
 )
-from .rules import EligibilityResult, Reason, check_eligibility
-from .table import FirmTable
-from .taxonomy import (
+from rootmatch.domain.catalog import Catalog
+from rootmatch.domain.entities import Firm, Institute, Participation, SupportCenter
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import EligibilityResult, Reason, check_eligibility
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import (
     District,
     Funding,
     InstituteKind,
@@ -33,6 +34,8 @@ from .taxonomy import (
     TechGroup,
     Topic,
 )
+
+from . import catalog, rules
 
 __version__ = "0.1.0"
 

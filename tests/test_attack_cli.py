@@ -445,7 +445,7 @@ def test_ids_are_matched_whole(bad: str) -> None:
 @pytest.mark.parametrize("text", ["2024-W10-6", "2024-153", "20240601", "2024-06-01T00:00",
                                   "２０２４-06-01", "2024-6-1", "+2024-06-01"])
 def test_only_yyyy_mm_dd_is_a_date(text: str, tmp_path: Path) -> None:
-    from rootmatch._validation import check_date
+    from rootmatch.base._checks import check_date
 
     with pytest.raises(rm.ValidationError, match="YYYY-MM-DD"):
         check_date(text)

@@ -222,7 +222,7 @@ def test_formula_cells_neutralised_in_a_written_population(tmp_path: Path) -> No
 
 
 def test_numbers_stay_numbers(tmp_path: Path) -> None:
-    from rootmatch._csv import csv_text
+    from rootmatch.base._csv import csv_text
 
     text = csv_text(["score", "name"], [[-0.5, "-0.5"], [-3, "=1"]])
     assert text.splitlines() == ["score,name", "-0.5,'-0.5", "-3,'=1"]
@@ -496,7 +496,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
 
 
 def test_archives_can_be_written_through_the_helper(tmp_path: Path) -> None:
-    from rootmatch._atomic import atomic_open
+    from rootmatch.base._atomic import atomic_open
 
     path = tmp_path / "a.bin"
     with _umask(0o022), atomic_open(path, "w+b") as fh:

@@ -24,9 +24,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from rootmatch._scoring import tech_vectors
 from rootmatch._topk import topk_rows
-from rootmatch._validation import check_rng
-from rootmatch.exceptions import UnknownEntityError, ValidationError
-from rootmatch.taxonomy import complementarity_matrix
+from rootmatch.base._checks import check_rng
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.taxonomy import complementarity_matrix
 
 __all__ = [
     "AdamicAdarRecommender",
@@ -43,7 +43,7 @@ _BLOCK_BYTES = 32 << 20  # a score tile of at most ~32 MB
 
 
 def _check_k(k: object) -> int:
-    from rootmatch._validation import check_k
+    from rootmatch.base._checks import check_k
 
     return check_k(k)
 

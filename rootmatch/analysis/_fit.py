@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.entities import Program
-from rootmatch.rules import Reason
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import RootTechnology, SupportAxis, Topic, mask_of, members_of
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import Reason
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import RootTechnology, SupportAxis, Topic, mask_of, members_of
 
 __all__ = ["FIT_WEIGHTS", "axis_need", "fit_reasons", "interest_matrix", "program_fit"]
 

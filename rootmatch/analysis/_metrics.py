@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch._validation import check_k
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._checks import check_k
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = [
     "average_precision_at_k",

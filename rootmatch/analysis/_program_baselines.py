@@ -18,17 +18,17 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from rootmatch._topk import topk_rows
-from rootmatch._validation import check_rng
 from rootmatch.analysis._baselines import _check_k, _hash_uniform, _positions
-from rootmatch.exceptions import ValidationError
-from rootmatch.rules import eligibility_matrix
+from rootmatch.base._checks import check_rng
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.rules import eligibility_matrix
 
 __all__ = ["HybridProgramRanker", "PopularProgramRanker", "RandomProgramRanker"]
 
 
 def _check_on(on: Any, n: int) -> NDArray[np.datetime64]:
     if isinstance(on, (dt.date, str)):
-        from rootmatch._validation import check_date
+        from rootmatch.base._checks import check_date
 
         return np.full(n, np.datetime64(check_date(on), "D"))
     arr = np.asarray(on)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 
 __all__: list[str] = []
 

@@ -9,11 +9,11 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_rng
 from rootmatch.analysis._baselines import OracleRecommender
-from rootmatch.entities import Population
-from rootmatch.exceptions import ValidationError
-from rootmatch.table import SCALAR_COLUMNS, FirmTable
+from rootmatch.base._checks import SeedLike, check_rng
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.population import Population
+from rootmatch.domain.table import SCALAR_COLUMNS, FirmTable
 
 __all__ = ["Split", "cold_start_split", "oracle_relevance", "program_split", "warm_split"]
 
@@ -109,7 +109,7 @@ def _partners_of(pairs: NDArray[np.str_], queries: NDArray[np.str_]) -> list[NDA
 
 
 def _network(pop: Population, hub: bool, enrolment: float, rng: np.random.Generator) -> Any:
-    from rootmatch.network import SupportNetwork
+    from rootmatch.graph.network import SupportNetwork
 
     return SupportNetwork.from_population(pop, hub=hub, enrolment=enrolment, seed=rng)
 

@@ -53,10 +53,10 @@ from rootmatch.analysis._fit import (
     program_fit,
 )
 from rootmatch.analysis._solvers import _candidate_edges, _solve_flow, _solve_milp
-from rootmatch.entities import Program
-from rootmatch.exceptions import ValidationError
-from rootmatch.rules import eligibility_matrix
-from rootmatch.table import FirmTable
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import eligibility_matrix
+from rootmatch.domain.table import FirmTable
 
 __all__ = [
     "METHODS",

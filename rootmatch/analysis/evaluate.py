@@ -56,7 +56,6 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch._validation import SeedLike, check_k, check_rng
 from rootmatch.analysis._baselines import (
     AdamicAdarRecommender,
     ComplementarityRecommender,
@@ -90,7 +89,8 @@ from rootmatch.analysis._splits import (
     program_split,
     warm_split,
 )
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._checks import SeedLike, check_k, check_rng
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = [
     "METRICS",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_rng
+from rootmatch.base._checks import SeedLike, check_rng
 
 __all__ = ["MatcherCheckError", "check_matcher", "matcher_checks"]
 

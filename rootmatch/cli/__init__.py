@@ -56,7 +56,14 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
-from rootmatch._validation import MAX_K as MAX_K
+from rootmatch.base._checks import MAX_K as MAX_K
+from rootmatch.base.exceptions import (
+    DataError,
+    ModelFormatError,
+    RegistryLockedError,
+    UnknownEntityError,
+    ValidationError,
+)
 from rootmatch.cli._codes import (
     EXIT_BAD_DATA,
     EXIT_BAD_MODEL,
@@ -70,13 +77,6 @@ from rootmatch.cli._codes import (
 )
 from rootmatch.cli._console import _Console, _file_error, _one_line
 from rootmatch.cli._parser import build_parser
-from rootmatch.exceptions import (
-    DataError,
-    ModelFormatError,
-    RegistryLockedError,
-    UnknownEntityError,
-    ValidationError,
-)
 
 __all__ = [
     "EXIT_BAD_DATA",

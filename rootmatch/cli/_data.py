@@ -7,10 +7,10 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 from rootmatch.cli._codes import EXIT_OK
 from rootmatch.cli._console import _Console, _make_parent, _writing
 from rootmatch.cli._registry import _load_registry_population, _open_registry
-from rootmatch.exceptions import UnknownEntityError, ValidationError
 
 if TYPE_CHECKING:
     from rootmatch.io.store import Registry
@@ -78,7 +78,7 @@ def _kind_of(path: Path, given: str | None) -> str:
 def _import_participations(reg: Registry, path: Path, args: argparse.Namespace) -> int:
     import attrs
 
-    from rootmatch.entities import Participation
+    from rootmatch.domain.entities import Participation
     from rootmatch.io._cells import _PARTICIPATION_COLUMNS
     from rootmatch.io._problems import Problem, _Collector
     from rootmatch.io._rows import _read_rows
@@ -175,7 +175,7 @@ def _cmd_export(args: argparse.Namespace, console: _Console) -> int:
     with console.steps("export", 3) as step:
         step("reading the registry")
         pop = _load_registry_population(args)
-        from rootmatch.network import SupportNetwork
+        from rootmatch.graph.network import SupportNetwork
 
         step("building the network")
         net = SupportNetwork.from_population(pop, hub=not args.no_hub)

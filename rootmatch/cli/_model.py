@@ -13,7 +13,7 @@ from rootmatch.cli._console import _Console, _cut, _make_parent, _writing
 from rootmatch.cli._registry import _load_registry_population, _open_registry
 
 if TYPE_CHECKING:
-    from rootmatch.entities import Population
+    from rootmatch.domain.population import Population
     from rootmatch.matchmaker import Matchmaker, Recommendation
 
 
@@ -35,8 +35,8 @@ __all__ = [
 _SEED = 0  # the default seed of fitted models: the same registry always gives the same model
 
 def _fit(pop: Population, *, seed: int, console: _Console) -> Matchmaker:
+    from rootmatch.graph.network import SupportNetwork
     from rootmatch.matchmaker import Matchmaker
-    from rootmatch.network import SupportNetwork
 
     with console.steps("fitting", 2) as step:
         step("building the network")
@@ -163,8 +163,8 @@ def _cmd_recommend(args: argparse.Namespace, console: _Console) -> int:
 def _cmd_recommend_all(args: argparse.Namespace, console: _Console) -> int:
     import numpy as np
 
-    from rootmatch._atomic import atomic_write
-    from rootmatch._csv import csv_text
+    from rootmatch.base._atomic import atomic_write
+    from rootmatch.base._csv import csv_text
 
     mm, source = _model(args, console)
     with console.counter("ranking", "firm") as progress:

@@ -7,12 +7,12 @@ import datetime as dt
 import importlib.metadata
 from pathlib import Path
 
-from rootmatch._validation import MAX_K, parse_date
+from rootmatch.base._checks import MAX_K, parse_date
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.cli._codes import _EPILOG
 from rootmatch.cli._data import _KINDS, _cmd_export, _cmd_generate, _cmd_import
 from rootmatch.cli._model import _SEED, _cmd_fit, _cmd_recommend, _cmd_recommend_all
 from rootmatch.cli._study import _cmd_study
-from rootmatch.exceptions import ValidationError
 
 __all__ = [
     "_Formatter",

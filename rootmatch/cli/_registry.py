@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rootmatch.exceptions import DataError
+from rootmatch.base.exceptions import DataError
 
 if TYPE_CHECKING:
-    from rootmatch.entities import Population
+    from rootmatch.domain.population import Population
     from rootmatch.io.store import Registry
 
 

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from networkx.utils import not_implemented_for
 from numpy.typing import NDArray
 
-from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 
 __all__ = [
     "GraphLike",
@@ -187,7 +187,7 @@ class ProximityGraph:
     Examples
     --------
     >>> import networkx as nx
-    >>> from rootmatch.proximity import resource_allocation
+    >>> from rootmatch.graph.proximity import resource_allocation
     >>> P = ProximityGraph(nx.karate_club_graph())
     >>> float(resource_allocation(P, [(0, 33)])[0]) == next(
     ...     nx.resource_allocation_index(nx.karate_club_graph(), [(0, 33)]))[2]

@@ -10,10 +10,11 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.entities import Institute, Program, SupportCenter
+from rootmatch.domain.entities import Institute, SupportCenter
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import District, RootTechnology
 from rootmatch.graph._nodes import HUB, node_id
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import District, RootTechnology
 
 __all__ = ["_EdgeArrays", "_firm_node_attrs"]
 

@@ -9,11 +9,12 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.entities import Firm, Institute, Program, SupportCenter
-from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.entities import Firm, Institute, SupportCenter
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import SCALAR_COLUMNS, FirmTable
 from rootmatch.graph._edges import _firm_node_attrs
 from rootmatch.graph._nodes import HUB, node_id
-from rootmatch.table import SCALAR_COLUMNS, FirmTable
 
 __all__ = ["_Edits"]
 

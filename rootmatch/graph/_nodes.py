@@ -3,7 +3,7 @@ and the node kinds and edge relations."""
 
 from __future__ import annotations
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = ["HUB", "NODE_KINDS", "RELATIONS", "_KIND_OF_PREFIX", "_PREFIX", "entity_of", "node_id"]
 

@@ -11,8 +11,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from rootmatch.entities import Institute, Program, SupportCenter
-from rootmatch.table import FirmTable
+from rootmatch.domain.entities import Institute, SupportCenter
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
 
 __all__ = ["_SparseViews"]
 

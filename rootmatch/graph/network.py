@@ -44,14 +44,16 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_rng
-from rootmatch.entities import Institute, Population, Program, SupportCenter
-from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.base._checks import SeedLike, check_rng
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.entities import Institute, SupportCenter
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
 from rootmatch.graph._edges import _EdgeArrays
 from rootmatch.graph._edits import _Edits
 from rootmatch.graph._nodes import HUB, NODE_KINDS, RELATIONS, entity_of, node_id
 from rootmatch.graph._views import _SparseViews
-from rootmatch.table import FirmTable
 
 __all__ = ["HUB", "NODE_KINDS", "RELATIONS", "SupportNetwork", "entity_of", "node_id"]
 

@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.graph._adjacency import (
     GraphLike,
     ProximityGraph,

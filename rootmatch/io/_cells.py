@@ -10,14 +10,13 @@ from typing import Any
 
 from attrs import frozen
 
-from rootmatch._csv import MAX_CELL
-from rootmatch._validation import parse_date
-from rootmatch.entities import _ID, Participation, parse_period_end, parse_period_start
-from rootmatch.exceptions import ValidationError
-from rootmatch.io._limits import _FALSE, _SURROGATE, _TRUE, MAX_EMPLOYEES, MAX_JSON_DEPTH, SEPARATOR
-from rootmatch.io._problems import _CellError
-from rootmatch.rules import rule_from_dict
-from rootmatch.taxonomy import (
+from rootmatch.base._checks import parse_date
+from rootmatch.base._csv import MAX_CELL
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain._fields import _ID
+from rootmatch.domain.entities import Participation, parse_period_end, parse_period_start
+from rootmatch.domain.rules import rule_from_dict
+from rootmatch.domain.taxonomy import (
     District,
     Funding,
     InstituteKind,
@@ -27,6 +26,8 @@ from rootmatch.taxonomy import (
     SupportAxis,
     Topic,
 )
+from rootmatch.io._limits import _FALSE, _SURROGATE, _TRUE, MAX_EMPLOYEES, MAX_JSON_DEPTH, SEPARATOR
+from rootmatch.io._problems import _CellError
 
 __all__ = [
     "_COLLAB_COLUMNS",

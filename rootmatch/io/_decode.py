@@ -7,7 +7,7 @@ import csv
 import io as _stdio
 from pathlib import Path
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.io._limits import _EXTENSIONS, _HANGUL
 from rootmatch.io._problems import Problem, _Collector
 

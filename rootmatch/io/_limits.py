@@ -6,7 +6,7 @@ import os
 import re
 from typing import Literal, Union
 
-from rootmatch._csv import MAX_CELL
+from rootmatch.base._csv import MAX_CELL
 
 __all__ = [
     "MAX_CELL",

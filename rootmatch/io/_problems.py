@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
-from rootmatch.exceptions import DataError, ValidationError
+from rootmatch.base.exceptions import DataError, ValidationError
 from rootmatch.io._limits import _MAX_LISTED
 
 __all__ = [

@@ -12,7 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rootmatch.exceptions import DataError, RegistryFileError, RegistryLockedError, ValidationError
+from rootmatch.base.exceptions import (
+    DataError,
+    RegistryFileError,
+    RegistryLockedError,
+    ValidationError,
+)
 from rootmatch.io._limits import PathLike
 from rootmatch.io._problems import Problem, _data_error
 from rootmatch.io._schema import _SCHEMA, _TABLES, SCHEMA_VERSION

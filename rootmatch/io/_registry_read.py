@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rootmatch.catalog import Catalog
-from rootmatch.entities import Firm, Institute, Participation, Population, Program, SupportCenter
-from rootmatch.exceptions import UnknownEntityError, ValidationError
-from rootmatch.io._registry_base import _reading, _RegistryConnection
-from rootmatch.io._registry_rows import _member, _members, _rules_of
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import (
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.catalog import Catalog
+from rootmatch.domain.entities import Firm, Institute, Participation, SupportCenter
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import (
     District,
     Funding,
     InstituteKind,
@@ -24,10 +24,12 @@ from rootmatch.taxonomy import (
     SupportAxis,
     Topic,
 )
+from rootmatch.io._registry_base import _reading, _RegistryConnection
+from rootmatch.io._registry_rows import _member, _members, _rules_of
 
 if TYPE_CHECKING:
-    from rootmatch._validation import SeedLike
-    from rootmatch.network import SupportNetwork
+    from rootmatch.base._checks import SeedLike
+    from rootmatch.graph.network import SupportNetwork
 
 
 __all__ = ["_CELL_ERRORS", "_RegistryReader"]
@@ -307,7 +309,7 @@ class _RegistryReader(_RegistryConnection):
                      seed: SeedLike = None) -> SupportNetwork:
         """The registry's :class:`~rootmatch.SupportNetwork`
         (see :meth:`SupportNetwork.from_population`)."""
-        from rootmatch.network import SupportNetwork
+        from rootmatch.graph.network import SupportNetwork
 
         return SupportNetwork.from_population(self.load_population(), hub=hub,
                                               enrolment=enrolment, seed=seed)

@@ -9,13 +9,14 @@ from typing import Any
 import attrs
 import numpy as np
 
-from rootmatch.entities import Firm, Institute, Program, SupportCenter
-from rootmatch.exceptions import ValidationError
-from rootmatch.records import firm_record as _firm_record
-from rootmatch.records import table_records as _table_records
-from rootmatch.rules import rule_from_dict
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import LabelledEnum
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.entities import Firm, Institute, SupportCenter
+from rootmatch.domain.program import Program
+from rootmatch.domain.records import firm_record as _firm_record
+from rootmatch.domain.records import table_records as _table_records
+from rootmatch.domain.rules import rule_from_dict
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import LabelledEnum
 
 __all__ = [
     "_FIRM_SQL",

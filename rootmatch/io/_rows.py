@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rootmatch._csv import unescape_cell
-from rootmatch._files import read_regular
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._csv import unescape_cell
+from rootmatch.base._files import read_regular
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.io._cells import _bad_value, _Col
 from rootmatch.io._decode import _decode, _format_of
 from rootmatch.io._limits import MAX_FILE_BYTES, MAX_LINE, PathLike

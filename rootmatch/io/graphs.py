@@ -42,9 +42,9 @@ from xml.parsers import expat
 
 import numpy as np
 
-from rootmatch._atomic import atomic_write
-from rootmatch._files import read_regular
-from rootmatch.exceptions import DataError, ValidationError
+from rootmatch.base._atomic import atomic_write
+from rootmatch.base._files import read_regular
+from rootmatch.base.exceptions import DataError, ValidationError
 from rootmatch.io._problems import Problem, _data_error
 
 if TYPE_CHECKING:

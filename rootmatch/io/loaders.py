@@ -7,7 +7,9 @@ from typing import Literal
 
 import numpy as np
 
-from rootmatch.entities import Firm, Institute, Participation, Program
+from rootmatch.domain.entities import Firm, Institute, Participation
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -20,7 +22,6 @@ from rootmatch.io._cells import (
 from rootmatch.io._limits import Errors, PathLike
 from rootmatch.io._problems import Problem, _Collector
 from rootmatch.io._rows import _load_entities, _read_rows
-from rootmatch.table import FirmTable
 
 __all__ = [
     "load_collaborations",

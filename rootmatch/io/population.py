@@ -10,10 +10,14 @@ from typing import Any
 import attrs
 import numpy as np
 
-from rootmatch._atomic import atomic_write
-from rootmatch._files import read_regular
-from rootmatch.entities import Firm, Institute, Population, Program, SupportCenter
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._atomic import atomic_write
+from rootmatch.base._files import read_regular
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.entities import Firm, Institute, SupportCenter
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.records import program_record as _program_record
+from rootmatch.domain.table import FirmTable
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -35,8 +39,6 @@ from rootmatch.io.writers import (
     write_institutes,
     write_programs,
 )
-from rootmatch.records import program_record as _program_record
-from rootmatch.table import FirmTable
 
 __all__ = ["load_population", "write_population"]
 

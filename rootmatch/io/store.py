@@ -36,9 +36,13 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rootmatch.catalog import Catalog
-from rootmatch.entities import Firm, Institute, Population, Program
-from rootmatch.exceptions import DataError, UnknownEntityError, ValidationError
+from rootmatch.base.exceptions import DataError, UnknownEntityError, ValidationError
+from rootmatch.domain.catalog import Catalog
+from rootmatch.domain.entities import Firm, Institute
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.records import firm_record as _firm_record
+from rootmatch.domain.table import FirmTable
 from rootmatch.io._cells import (
     _COLLAB_COLUMNS,
     _FIRM_COLUMNS,
@@ -65,8 +69,6 @@ from rootmatch.io._registry_rows import (
 from rootmatch.io._rows import _load_entities
 from rootmatch.io._schema import _TABLES, SCHEMA_VERSION
 from rootmatch.io.loaders import _load_pairs
-from rootmatch.records import firm_record as _firm_record
-from rootmatch.table import FirmTable
 
 __all__ = ["SCHEMA_VERSION", "Registry", "open_registry"]
 

@@ -9,18 +9,19 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch._atomic import atomic_write
-from rootmatch._csv import csv_text
-from rootmatch.entities import Firm, Institute, Program
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._atomic import atomic_write
+from rootmatch.base._csv import csv_text
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.entities import Firm, Institute
+from rootmatch.domain.program import Program
+from rootmatch.domain.records import firm_record as _firm_record
+from rootmatch.domain.records import institute_record as _institute_record
+from rootmatch.domain.records import program_record as _program_record
+from rootmatch.domain.records import table_records as _table_records
+from rootmatch.domain.table import FirmTable
 from rootmatch.io._cells import _FIRM_COLUMNS, _INSTITUTE_COLUMNS, _PROGRAM_COLUMNS
 from rootmatch.io._decode import _format_of
 from rootmatch.io._limits import SEPARATOR, Labels, PathLike
-from rootmatch.records import firm_record as _firm_record
-from rootmatch.records import institute_record as _institute_record
-from rootmatch.records import program_record as _program_record
-from rootmatch.records import table_records as _table_records
-from rootmatch.table import FirmTable
 
 __all__ = [
     "write_collaborations",

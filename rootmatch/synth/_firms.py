@@ -10,7 +10,15 @@ import numpy as np
 import scipy.special
 from numpy.typing import NDArray
 
-from rootmatch.catalog import Catalog
+from rootmatch.domain.catalog import Catalog
+from rootmatch.domain.taxonomy import (
+    InstituteKind,
+    Material,
+    RootTechnology,
+    SupportAxis,
+    TechGroup,
+    Topic,
+)
 from rootmatch.synth._law import (
     FACTORS,
     K,
@@ -40,14 +48,6 @@ from rootmatch.synth._tables import (
     _units,
 )
 from rootmatch.synth._targets import _targets
-from rootmatch.taxonomy import (
-    InstituteKind,
-    Material,
-    RootTechnology,
-    SupportAxis,
-    TechGroup,
-    Topic,
-)
 
 __all__ = ["_FirmDraws"]
 

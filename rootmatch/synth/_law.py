@@ -16,7 +16,13 @@ import numpy as np
 from attrs import frozen
 from numpy.typing import NDArray
 
-from rootmatch.taxonomy import District, RootTechnology, SupportAxis, Topic, complementarity_matrix
+from rootmatch.domain.taxonomy import (
+    District,
+    RootTechnology,
+    SupportAxis,
+    Topic,
+    complementarity_matrix,
+)
 
 __all__ = [
     "FACTORS",

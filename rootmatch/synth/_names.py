@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.taxonomy import RootTechnology
+from rootmatch.domain.taxonomy import RootTechnology
 
 __all__ = ["_firm_ids", "_names"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch.entities import Program
-from rootmatch.rules import (
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import (
     SME,
     ActiveOn,
     AllOf,
@@ -20,7 +20,7 @@ from rootmatch.rules import (
     Rule,
     TargetTechnologies,
 )
-from rootmatch.table import FirmTable
+from rootmatch.domain.table import FirmTable
 
 __all__ = [
     "CERTIFICATE_SINCE",

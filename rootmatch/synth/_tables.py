@@ -13,9 +13,9 @@ import numpy as np
 from attrs import frozen
 from numpy.typing import NDArray
 
+from rootmatch.domain.taxonomy import District, InstituteKind, Material, RootTechnology
 from rootmatch.synth._law import complementarity_transition
 from rootmatch.synth._targets import _targets
-from rootmatch.taxonomy import District, InstituteKind, Material, RootTechnology
 
 __all__ = [
     "N_TECH",

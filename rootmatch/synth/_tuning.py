@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch._validation import check_date
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._checks import check_date
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = ["DEFAULT_TUNING", "_check_tuning"]
 

@@ -13,9 +13,10 @@ import scipy.stats
 from attrs import frozen
 from numpy.typing import NDArray
 
-from rootmatch._validation import check_date
-from rootmatch.entities import Population
-from rootmatch.exceptions import UnknownEntityError
+from rootmatch.base._checks import check_date
+from rootmatch.base.exceptions import UnknownEntityError
+from rootmatch.domain.population import Population
+from rootmatch.domain.taxonomy import District, RootTechnology, SupportAxis, TechGroup, Topic
 from rootmatch.synth._tables import (
     _CLUSTER_DISTRICT,
     _MEMBERSHIP_RULES,
@@ -25,7 +26,6 @@ from rootmatch.synth._tables import (
     _membership_group,
 )
 from rootmatch.synth._targets import calibration_targets
-from rootmatch.taxonomy import District, RootTechnology, SupportAxis, TechGroup, Topic
 
 __all__ = ["CalibrationReport", "CalibrationRow", "calibration_targets", "summarize"]
 

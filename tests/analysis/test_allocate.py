@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from rootmatch.rules import ActiveOn, MaxEmployees
+from rootmatch.domain.rules import ActiveOn, MaxEmployees
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
 from strategies import firm_lists

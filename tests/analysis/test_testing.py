@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator
 
 import rootmatch as rm
 from rootmatch import evaluate as ev
-from rootmatch.testing import MatcherCheckError, check_matcher, matcher_checks
+from rootmatch.analysis.testing import MatcherCheckError, check_matcher, matcher_checks
 
 
 @pytest.fixture(scope="module")

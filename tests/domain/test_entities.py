@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from rootmatch.entities import parse_period_end, parse_period_start
+from rootmatch.domain.entities import parse_period_end, parse_period_start
 
 sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import firms

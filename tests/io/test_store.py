@@ -138,7 +138,7 @@ def test_catalog_round_trips(catalog: rm.Catalog) -> None:
 
 
 def test_load_network(db: Path) -> None:
-    network = pytest.importorskip("rootmatch.network")
+    network = pytest.importorskip("rootmatch.graph.network")
     with rm.store.Registry(db) as reg:
         net = reg.load_network(hub=True)
         assert isinstance(net, network.SupportNetwork)

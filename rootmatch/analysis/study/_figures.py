@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rootmatch._atomic import atomic_open
 from rootmatch.analysis.study.result import METRICS, StudyLike
-from rootmatch.taxonomy import District, RootTechnology, SupportAxis, TechGroup
+from rootmatch.base._atomic import atomic_open
+from rootmatch.domain.taxonomy import District, RootTechnology, SupportAxis, TechGroup
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -17,7 +17,7 @@ from typing import Any
 from attrs import frozen
 
 from rootmatch.analysis.study.result import METRICS, StudyLike
-from rootmatch.taxonomy import SupportAxis
+from rootmatch.domain.taxonomy import SupportAxis
 
 __all__ = ["build_blocks", "render_html", "render_markdown", "write_report"]
 
@@ -419,8 +419,8 @@ def write_report(study: StudyLike, out: Path, *, lang: str = "ko", figures: bool
     """Draw the figures and write ``report.md`` and ``index.html`` into ``out``."""
     from tqdm.auto import tqdm
 
-    from rootmatch._atomic import atomic_write
-    from rootmatch.exceptions import ValidationError
+    from rootmatch.base._atomic import atomic_write
+    from rootmatch.base.exceptions import ValidationError
 
     if lang not in ("ko", "en"):
         raise ValidationError(f"lang must be 'ko' or 'en', got {lang!r}", field="lang",

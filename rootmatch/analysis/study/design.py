@@ -12,7 +12,7 @@ from rootmatch.analysis.study._report import write_report
 from rootmatch.analysis.study.gap import GapMatrix
 from rootmatch.analysis.study.outreach import CallEntry, OutreachEntry
 from rootmatch.analysis.study.result import METRICS, ScenarioResult
-from rootmatch.entities import Population
+from rootmatch.domain.population import Population
 
 __all__ = ["Study"]
 

@@ -10,12 +10,19 @@ import numpy as np
 from attrs import frozen
 from numpy.typing import NDArray
 
-from rootmatch._validation import check_date
 from rootmatch.analysis.study.scenarios import DEFAULT_ON
-from rootmatch.entities import Institute, Program
-from rootmatch.rules import SME, ActiveOn, InRegion, NotAlreadyParticipant, TargetTechnologies
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import Funding, RootTechnology, SupportAxis, Topic
+from rootmatch.base._checks import check_date
+from rootmatch.domain.entities import Institute
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import (
+    SME,
+    ActiveOn,
+    InRegion,
+    NotAlreadyParticipant,
+    TargetTechnologies,
+)
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import Funding, RootTechnology, SupportAxis, Topic
 
 __all__ = ["GAP_STATUSES", "GapMatrix", "gap_matrix", "gap_program"]
 

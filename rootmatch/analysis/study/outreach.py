@@ -9,15 +9,16 @@ import numpy as np
 from attrs import frozen
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch._validation import check_date
 from rootmatch.analysis.allocate import axis_need, fit_reasons, program_fit
 from rootmatch.analysis.study.reach import Neighbourhood, neighbourhood
 from rootmatch.analysis.study.scenarios import DEFAULT_ON
-from rootmatch.entities import Institute, Program
-from rootmatch.exceptions import UnknownEntityError
-from rootmatch.rules import Reason, eligibility_matrix
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import District, RootTechnology, SupportAxis, Topic
+from rootmatch.base._checks import check_date
+from rootmatch.base.exceptions import UnknownEntityError
+from rootmatch.domain.entities import Institute
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import Reason, eligibility_matrix
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import District, RootTechnology, SupportAxis, Topic
 
 __all__ = ["CallEntry", "OutreachEntry", "institute_outreach", "program_call_list"]
 

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from attrs import frozen
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = ["Neighbourhood", "hop_counts", "neighbourhood"]
 

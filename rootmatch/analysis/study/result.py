@@ -17,9 +17,9 @@ from rootmatch.analysis.study.gap import GapMatrix
 from rootmatch.analysis.study.outreach import CallEntry, OutreachEntry
 from rootmatch.analysis.study.reach import Neighbourhood
 from rootmatch.analysis.study.scenarios import Scenario
-from rootmatch.entities import Population
-from rootmatch.exceptions import ValidationError
-from rootmatch.taxonomy import District, RootTechnology
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.population import Population
+from rootmatch.domain.taxonomy import District, RootTechnology
 
 __all__ = ["METRICS", "ScenarioResult", "StudyLike"]
 

@@ -88,7 +88,6 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from rootmatch._validation import SeedLike, check_date, check_k, check_rng
 from rootmatch.analysis.allocate import allocate_programs, interest_matrix
 from rootmatch.analysis.study.design import Study
 from rootmatch.analysis.study.gap import GapMatrix, gap_matrix, gap_program
@@ -96,9 +95,10 @@ from rootmatch.analysis.study.outreach import institute_outreach, program_call_l
 from rootmatch.analysis.study.reach import Neighbourhood, _reach, hop_counts, neighbourhood
 from rootmatch.analysis.study.result import ScenarioResult
 from rootmatch.analysis.study.scenarios import DEFAULT_ON, Scenario
-from rootmatch.entities import Population
-from rootmatch.exceptions import ValidationError
-from rootmatch.rules import eligibility_matrix
+from rootmatch.base._checks import SeedLike, check_date, check_k, check_rng
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.population import Population
+from rootmatch.domain.rules import eligibility_matrix
 
 __all__ = ["default_what_ifs", "run_scenario", "run_study"]
 
@@ -217,8 +217,8 @@ def _recommend(pop_s: Population, scenario: Scenario, *, k: int, k_institutes: i
     neighbourhoods, the recommendations, their hops and their truth."""
     from sklearn.base import clone
 
+    from rootmatch.graph.network import SupportNetwork
     from rootmatch.matchmaker import Matchmaker
-    from rootmatch.network import SupportNetwork
 
     table = pop_s.firms
     ids = table.ids

@@ -11,10 +11,12 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import NDArray
 
-from rootmatch.entities import Institute, Population, Program
-from rootmatch.exceptions import UnknownEntityError, ValidationError
-from rootmatch.rules import SME, MaxEmployees
-from rootmatch.table import SCALAR_COLUMNS, FirmTable
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.entities import Institute
+from rootmatch.domain.population import Population
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import SME, MaxEmployees
+from rootmatch.domain.table import SCALAR_COLUMNS, FirmTable
 
 __all__ = ["DEFAULT_ON", "Scenario"]
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import rootmatch as rm
-from rootmatch.rules import SME, ActiveOn, NotAlreadyParticipant, TargetTechnologies
+from rootmatch.domain.rules import SME, ActiveOn, NotAlreadyParticipant, TargetTechnologies
 
 ON = dt.date(2024, 6, 1)
 
