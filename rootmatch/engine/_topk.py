@@ -35,9 +35,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from rootmatch._validation import check_k
+from rootmatch.engine._scoring import row_scores
 from rootmatch.exceptions import ValidationError
 
 __all__ = ["empty_topk", "merge_topk", "sample_thresholds", "topk_rows", "topk_update",
@@ -485,14 +487,10 @@ def merge_topk(idx_a: ArrayLike, val_a: ArrayLike, idx_b: ArrayLike, val_b: Arra
 
 def warm_up() -> None:
     """Compile the float32 kernels now (cached on disk when a cache location is writable, see
-    :mod:`rootmatch._kernels`) so that the first real call is fast."""
+    :mod:`rootmatch.engine._kernels`) so that the first real call is fast."""
     if _use_numba(None):
-        from rootmatch.engine._scoring import row_scores
-
         S = np.zeros((2, 8), np.float32)
         topk_rows(S, 2, ids_order=np.arange(8), cand=np.ones(8, bool), use_numba=True)
-        import scipy.sparse as sp
-
         B = sp.csr_matrix(np.eye(2, 3, dtype=np.float32))
         row_scores(S, np.zeros(8, np.float32), B, np.zeros(3, np.float32),
                    np.zeros(2, np.int32), np.zeros(1, np.float32), use_numba=True)

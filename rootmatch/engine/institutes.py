@@ -124,7 +124,8 @@ class InstituteModel:
                     via.append(str(self.firm_ids_[g]))
         reasons = firm_institute_reasons(
             firm, inst, linked_programs=sorted(set(linked)), names=self.names_,
-            via_hub=contrib["proximity"] > 0 and self.has_hub_ and bool(self.enrolled_[i]), via_partners=via)
+            via_hub=contrib["proximity"] > 0 and self.has_hub_ and bool(self.enrolled_[i]),
+            via_partners=via)
         score = float(sum(contrib.values())) if score is None else float(score)
         return Recommendation(
             target=inst.id, kind="institute", score=score,
