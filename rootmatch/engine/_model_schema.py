@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch.engine._persist import Member
+from rootmatch.engine._members import Member
 from rootmatch.engine._scoring import COMPONENTS
 from rootmatch.engine.institutes import INSTITUTE_COMPONENTS
 from rootmatch.engine.programs import PROGRAM_COMPONENTS
