@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import synthetic_populations
 
 import rootmatch as rm
-
-sys.path.insert(0, str(Path(__file__).parent))  # the shared tests/strategies.py
-from strategies import synthetic_populations
 
 ON = dt.date(2024, 6, 1)
 

@@ -15,7 +15,7 @@ from sklearn.neighbors import KNeighborsTransformer, NearestNeighbors
 from strategies import feature_matrices, score_matrices
 
 import rootmatch as rm
-from rootmatch._topk import merge_topk, topk_rows, topk_update
+from rootmatch.engine import merge_topk, topk_rows, topk_update
 
 
 # ---- a slow, obviously right reference -----------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import given
 from strategies import firm_lists
 
 import rootmatch as rm
-from rootmatch.features import BLOCKS, DEFAULT_WEIGHTS
+from rootmatch.engine.features import BLOCKS, DEFAULT_WEIGHTS
 
 WEIGHTS = {"technologies": 2.0, "needs": 1.0, "topics": 0.5, "materials": 0.25,
            "numeric": 1.5, "geography": 0.75}

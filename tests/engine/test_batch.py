@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
-from rootmatch._scoring import COMPONENTS
-from rootmatch._topk import (
+from rootmatch.engine._scoring import COMPONENTS
+from rootmatch.engine._topk import (
     HAVE_NUMBA,
     empty_topk,
     merge_topk,
@@ -173,10 +173,8 @@ def test_merge_is_associative() -> None:
 def test_many_tiles_blocks_and_threads_agree(fitted: rm.Matchmaker,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Small shards, small blocks and two threads fold to exactly the default result."""
-    import rootmatch.matchmaker as mmod
-
     ids, scores = fitted.recommend_all(k=10)
-    monkeypatch.setattr(mmod, "_SHARD_COLS", 37)
+    monkeypatch.setattr("rootmatch.engine._batch._SHARD_COLS", 37)
     for use_numba in (None, False):
         fitted.set_params(block_size=7, n_jobs=2, use_numba=use_numba)
         try:
