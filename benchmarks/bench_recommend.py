@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Results, base_parser, max_rss_mb
 
 import rootmatch as rm
-from rootmatch import _topk
+from rootmatch.engine import _topk
 
 
 def _floor(Q: np.ndarray, K: np.ndarray, block: int) -> float:
@@ -100,7 +100,7 @@ def _cold_compile_seconds() -> float:
     """Compile the selection kernel in a fresh process with an empty cache."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        code = ("import time; t=time.perf_counter(); from rootmatch import _topk; "
+        code = ("import time; t=time.perf_counter(); from rootmatch.engine import _topk; "
                 "_topk.warm_up(); print(time.perf_counter()-t)")
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True)

@@ -18,6 +18,7 @@ from rootmatch.base.exceptions import (
     UnknownLabelError,
     ValidationError,
 )
+from rootmatch.domain import catalog, rules
 from rootmatch.domain.catalog import Catalog
 from rootmatch.domain.entities import Firm, Institute, Participation, SupportCenter
 from rootmatch.domain.population import Population
@@ -35,22 +36,31 @@ from rootmatch.domain.taxonomy import (
     Topic,
 )
 
-from . import catalog, rules
-
 __version__ = "0.1.0"
 
 # Heavier parts load on first use, so ``import rootmatch`` stays light (no matplotlib, no
-# numba, no SQLite) and every public name is still one attribute away.
-_LAZY_MODULES = (
-    "allocate", "evaluate", "features", "index", "io", "matchmaker", "network", "proximity",
-    "store", "study", "synth", "testing",
-)
+# numba, no SQLite) and every public name is still one attribute away. The module names are
+# those of the first, flat layout; each maps to its home in the layers (ARCHITECTURE.md).
+_LAZY_MODULES = {
+    "allocate": "rootmatch.analysis.allocate",
+    "evaluate": "rootmatch.analysis.evaluate",
+    "features": "rootmatch.engine.features",
+    "index": "rootmatch.engine.index",
+    "io": "rootmatch.io",
+    "matchmaker": "rootmatch.engine.matchmaker",
+    "network": "rootmatch.graph.network",
+    "proximity": "rootmatch.graph.proximity",
+    "store": "rootmatch.io.store",
+    "study": "rootmatch.analysis.study",
+    "synth": "rootmatch.synth",
+    "testing": "rootmatch.analysis.testing",
+}
 _LAZY_NAMES = {
-    "SupportNetwork": "network",
-    "Matchmaker": "matchmaker",
-    "Recommendation": "matchmaker",
-    "SimilarityIndex": "index",
-    "FirmVectorizer": "features",
+    "SupportNetwork": "rootmatch.graph.network",
+    "Matchmaker": "rootmatch.engine.matchmaker",
+    "Recommendation": "rootmatch.engine.recommendation",
+    "SimilarityIndex": "rootmatch.engine.index",
+    "FirmVectorizer": "rootmatch.engine.features",
 }
 
 __all__ = [
@@ -109,10 +119,9 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(_LAZY_MODULES[name])
     if name in _LAZY_NAMES:
-        module = importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}")
-        return getattr(module, name)
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import rootmatch as rm
+from rootmatch.base._checks import MAX_K
 from rootmatch.cli import (
     EXIT_BAD_DATA,
     EXIT_LOCKED,
@@ -475,7 +476,7 @@ def fitted(registry: Path) -> rm.Matchmaker:
     return rm.Matchmaker(random_state=0).fit(net)
 
 
-@pytest.mark.parametrize("k", [2**62, rm._validation.MAX_K + 1, -1, 2.0, True])
+@pytest.mark.parametrize("k", [2**62, MAX_K + 1, -1, 2.0, True])
 def test_k_is_bounded_everywhere_it_is_taken(fitted: rm.Matchmaker, k: object) -> None:
     calls = [
         lambda: fitted.recommend_partners("F000001", k),
@@ -486,4 +487,4 @@ def test_k_is_bounded_everywhere_it_is_taken(fitted: rm.Matchmaker, k: object) -
     for call in calls:
         with pytest.raises(rm.ValidationError, match="k"):
             call()
-    assert len(fitted.recommend_partners("F000001", rm._validation.MAX_K)) < 100
+    assert len(fitted.recommend_partners("F000001", MAX_K)) < 100

@@ -32,7 +32,7 @@ PROGRAM = {"id": "P1", "name_ko": "시범", "name_en": "Pilot", "axis": "R&D",
 TRIGGERS = "=+-@\t\r"
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "=cmd|' /C calc'!A0", "+1+1", "@SUM(1)",
             "-2+3", "\t=1", "\r=1", "'", "'=1", "''x", "'plain", "-0.5"]
-LIMIT = 100_000  # the documented cell limit (rootmatch._csv.MAX_CELL)
+LIMIT = 100_000  # the documented cell limit (rootmatch.base._csv.MAX_CELL)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ SCRIPT = r"""
 import json, sys
 import numpy as np
 import rootmatch as rm
-from rootmatch.matchmaker import Matchmaker
+from rootmatch.engine.matchmaker import Matchmaker
 from rootmatch import _kernels
 
 assert rm.__file__.startswith(sys.argv[1]), rm.__file__

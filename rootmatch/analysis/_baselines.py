@@ -22,11 +22,10 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from rootmatch._scoring import tech_vectors
-from rootmatch._topk import topk_rows
 from rootmatch.base._checks import check_rng
 from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 from rootmatch.domain.taxonomy import complementarity_matrix
+from rootmatch.engine import tech_vectors, topk_rows
 
 __all__ = [
     "AdamicAdarRecommender",
@@ -221,7 +220,7 @@ class ContentRecommender(_FirmRecommender):
         self.feature_weights = feature_weights
 
     def _fit(self, network: Any) -> None:
-        from rootmatch.features import FirmVectorizer
+        from rootmatch.engine.features import FirmVectorizer
 
         self.vectorizer_ = FirmVectorizer(weights=self.feature_weights).fit(self.table_)
         self.X_ = _normalize_rows(self.vectorizer_.transform(self.table_))

@@ -17,11 +17,11 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from rootmatch._topk import topk_rows
 from rootmatch.analysis._baselines import _check_k, _hash_uniform, _positions
 from rootmatch.base._checks import check_rng
 from rootmatch.base.exceptions import ValidationError
 from rootmatch.domain.rules import eligibility_matrix
+from rootmatch.engine import topk_rows
 
 __all__ = ["HybridProgramRanker", "PopularProgramRanker", "RandomProgramRanker"]
 
@@ -173,7 +173,7 @@ class HybridProgramRanker(BaseEstimator):
 
     def fit(self, network: Any, y: None = None) -> HybridProgramRanker:
         """Fit a clone of the matchmaker on ``network``; returns self."""
-        from rootmatch.matchmaker import Matchmaker
+        from rootmatch.engine.matchmaker import Matchmaker
 
         template = self.matchmaker if self.matchmaker is not None else Matchmaker()
         self.matchmaker_ = clone(template).fit(network)

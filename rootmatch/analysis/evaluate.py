@@ -27,7 +27,7 @@ part only, and the training population carries no ``truth``):
   ``population.truth.oracle_scores``; the oracle scores 1 by construction, everyone else
   shows how much of the best possible top list they recover.
 
-**Metrics** (see :mod:`rootmatch._metrics` for the conventions; binary gains, log2
+**Metrics** (see :mod:`rootmatch.analysis._metrics` for the conventions; binary gains, log2
 discount, ideal DCG over ``min(k, |relevant|)``, a query with an empty truth is skipped):
 precision, recall, NDCG, MAP, hit rate, catalogue coverage, small-firm coverage, diversity.
 

@@ -31,7 +31,8 @@ _KINDS = ("firms", "institutes", "programs", "collaborations", "institute_links"
           "participations", "population")
 
 def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
-    from rootmatch import catalog, synth
+    from rootmatch import synth
+    from rootmatch.domain import catalog
     from rootmatch.io.population import write_population
 
     with console.steps("generate", 2) as step:
@@ -135,7 +136,7 @@ def _import_into(reg: Registry, path: Path, kind: str, args: argparse.Namespace)
 
 
 def _cmd_import(args: argparse.Namespace, console: _Console) -> int:
-    from rootmatch import catalog
+    from rootmatch.domain import catalog
     from rootmatch.io.store import Registry
 
     path: Path = args.file

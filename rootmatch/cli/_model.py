@@ -14,7 +14,7 @@ from rootmatch.cli._registry import _load_registry_population, _open_registry
 
 if TYPE_CHECKING:
     from rootmatch.domain.population import Population
-    from rootmatch.matchmaker import Matchmaker, Recommendation
+    from rootmatch.engine.matchmaker import Matchmaker, Recommendation
 
 
 __all__ = [
@@ -35,8 +35,8 @@ __all__ = [
 _SEED = 0  # the default seed of fitted models: the same registry always gives the same model
 
 def _fit(pop: Population, *, seed: int, console: _Console) -> Matchmaker:
+    from rootmatch.engine.matchmaker import Matchmaker
     from rootmatch.graph.network import SupportNetwork
-    from rootmatch.matchmaker import Matchmaker
 
     with console.steps("fitting", 2) as step:
         step("building the network")
@@ -48,7 +48,7 @@ def _fit(pop: Population, *, seed: int, console: _Console) -> Matchmaker:
 def _model(args: argparse.Namespace, console: _Console, firm_id: str | None = None
            ) -> tuple[Matchmaker, str]:
     """The saved model (``--model``) or one fitted on the registry (``--db``)."""
-    from rootmatch.matchmaker import Matchmaker
+    from rootmatch.engine.matchmaker import Matchmaker
 
     if args.model is not None:
         with console.steps("loading the model", 1) as step:

@@ -15,7 +15,9 @@ __all__ = ["_cmd_study"]
 def _cmd_study(args: argparse.Namespace, console: _Console) -> int:
     import math
 
-    from rootmatch import catalog, study, synth
+    from rootmatch import synth
+    from rootmatch.analysis import study
+    from rootmatch.domain import catalog
 
     if args.db is not None:
         pop = _load_registry_population(args)

@@ -14,9 +14,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.engine import _topk
 from rootmatch.engine._scoring import PARTNERS, partner_term_rows
-from rootmatch.exceptions import ValidationError
 
 __all__ = ["BatchRecommender"]
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
-from rootmatch.exceptions import ValidationError
+from rootmatch.base.exceptions import ValidationError
 
 __all__ = ["column_scales", "learn_blend", "weights_vector"]
 

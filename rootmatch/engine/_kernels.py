@@ -9,7 +9,7 @@ run by a user without a writable home none is, and the kernels are then compiled
 once per process, with the same results. Importing never raises for want of a cache.
 
 Both kernels are single-threaded and release the GIL, so callers parallelise over query
-blocks; :mod:`rootmatch._topk` gives the numpy equivalents and chooses between them.
+blocks; :mod:`rootmatch.engine._topk` gives the numpy equivalents and chooses between them.
 """
 
 from __future__ import annotations

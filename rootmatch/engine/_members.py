@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch.exceptions import ModelFormatError
+from rootmatch.base.exceptions import ModelFormatError
 
 __all__ = ["Member", "SchemaFn", "bind_shape", "check_values"]
 

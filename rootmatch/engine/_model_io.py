@@ -11,7 +11,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from rootmatch.catalog import program_from_dict
+from rootmatch.base.exceptions import ModelFormatError, ValidationError
+from rootmatch.domain.catalog import program_from_dict
+from rootmatch.domain.entities import Institute
+from rootmatch.domain.records import institute_record, program_record
+from rootmatch.domain.table import FirmTable
 from rootmatch.engine import features
 from rootmatch.engine._model_schema import (
     FORMAT,
@@ -23,10 +27,6 @@ from rootmatch.engine._model_schema import (
     model_schema,
 )
 from rootmatch.engine._persist import load_archive, save_archive
-from rootmatch.entities import Institute
-from rootmatch.exceptions import ModelFormatError, ValidationError
-from rootmatch.records import institute_record, program_record
-from rootmatch.table import FirmTable
 
 __all__ = ["load_model", "save_model"]
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from rootmatch.base.exceptions import ModelFormatError
+from rootmatch.domain.table import SCALAR_COLUMNS
+from rootmatch.domain.taxonomy import RootTechnology
 from rootmatch.engine._members import Member
 from rootmatch.engine._scoring import COMPONENTS
 from rootmatch.engine.institutes import INSTITUTE_COMPONENTS
 from rootmatch.engine.programs import PROGRAM_COMPONENTS
-from rootmatch.exceptions import ModelFormatError
-from rootmatch.table import SCALAR_COLUMNS
-from rootmatch.taxonomy import RootTechnology
 
 __all__ = ["FORMAT", "MODEL_ARRAYS", "SPARSE_ARRAYS", "TABLE_ARRAYS", "TABLE_VOCABS", "VERSION",
            "model_schema"]

@@ -46,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch._atomic import atomic_open
-from rootmatch._files import read_regular
+from rootmatch.base._atomic import atomic_open
+from rootmatch.base._files import read_regular
+from rootmatch.base.exceptions import ModelFormatError, ValidationError
 from rootmatch.engine._members import Member, SchemaFn, bind_shape, check_values
-from rootmatch.exceptions import ModelFormatError, ValidationError
 
 __all__ = ["DEFAULT_MAX_BYTES", "KEY_ENV", "MAX_BYTES_ENV", "Member", "load_archive",
            "save_archive"]

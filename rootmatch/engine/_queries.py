@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.utils.validation import check_is_fitted
 
-from rootmatch._validation import check_k
-from rootmatch.exceptions import UnknownEntityError, ValidationError
+from rootmatch.base._checks import check_k
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 
 __all__ = ["QueryChecks"]
 

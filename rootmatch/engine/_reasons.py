@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rootmatch.entities import Firm, Institute, Program
-from rootmatch.rules import Reason
-from rootmatch.taxonomy import complementarity_matrix
+from rootmatch.domain.entities import Firm, Institute
+from rootmatch.domain.program import Program
+from rootmatch.domain.rules import Reason
+from rootmatch.domain.taxonomy import complementarity_matrix
 
 __all__ = ["firm_firm_reasons", "firm_institute_reasons", "firm_program_reasons"]
 

@@ -22,8 +22,8 @@ Conventions shared by every function here:
 Selection never sorts every score. Optional per-row ``thresholds`` (lower bounds of each row's
 k-th best score, e.g. :func:`sample_thresholds` of a sample of allowed candidates) and the
 running k-th best bound which scores can still enter. The compiled kernel
-(:mod:`rootmatch._kernels`, when numba is available) skips every 64-column chunk whose maximum
-is below the bound and walks the rest with a k-slot insertion list. The numpy path compares
+(:mod:`rootmatch.engine._kernels`, when numba is available) skips every 64-column chunk whose
+maximum is below the bound and walks the rest with a k-slot insertion list. The numpy path compares
 each score once with the bound and sorts only the few that pass (a row-wise
 :func:`numpy.lexsort` of about ``k`` entries per row, laid out densely), or, when too many pass
 (the first tile, adversarial orders), finds each row's k-th best with :func:`numpy.partition`
@@ -38,9 +38,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from rootmatch._validation import check_k
+from rootmatch.base._checks import check_k
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.engine._scoring import row_scores
-from rootmatch.exceptions import ValidationError
 
 __all__ = ["empty_topk", "merge_topk", "sample_thresholds", "topk_rows", "topk_update",
            "warm_up"]  # and HAVE_NUMBA, looked up on first use
@@ -49,7 +49,7 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.floating]
 
 
-_KERNELS: Any = None  # rootmatch._kernels once loaded: numba loads on first use, not with
+_KERNELS: Any = None  # rootmatch.engine._kernels once loaded: numba loads on first use, not with
 _NO_CAND = np.ones(1, np.bool_)  # the modules that import this one
 _NO_RANK = np.zeros(1, np.int64)
 

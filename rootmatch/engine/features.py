@@ -38,10 +38,18 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from rootmatch.entities import Institute, Program
-from rootmatch.exceptions import ValidationError
-from rootmatch.table import FirmTable
-from rootmatch.taxonomy import District, LabelledEnum, Material, RootTechnology, SupportAxis, Topic
+from rootmatch.base.exceptions import ValidationError
+from rootmatch.domain.entities import Institute
+from rootmatch.domain.program import Program
+from rootmatch.domain.table import FirmTable
+from rootmatch.domain.taxonomy import (
+    District,
+    LabelledEnum,
+    Material,
+    RootTechnology,
+    SupportAxis,
+    Topic,
+)
 
 __all__ = ["BLOCKS", "DEFAULT_WEIGHTS", "FirmVectorizer"]
 

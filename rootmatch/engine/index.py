@@ -2,7 +2,7 @@
 
 The search is blocked: a block of ``block_size`` queries meets ``block_size`` candidates at a
 time in one matrix product (float32 stays float32), and each tile of cosines is reduced at once
-to a running top-k per query with the exact kernel of :mod:`rootmatch._topk` (compiled when
+to a running top-k per query with the exact kernel of :mod:`rootmatch.engine._topk` (compiled when
 numba is available): once a query's list is full, every score is compared once against its
 current k-th best, and only the few that pass are inserted, sorted and merged. Memory is
 bounded by one ``block_size × block_size`` tile per worker, never the ``n × n`` matrix, and the
@@ -27,8 +27,8 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.engine._topk import empty_topk, topk_update
-from rootmatch.exceptions import ValidationError
 
 __all__ = ["SimilarityIndex"]
 

@@ -32,7 +32,9 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator
 
-from rootmatch._validation import check_date, check_rng
+from rootmatch.base._checks import check_date, check_rng
+from rootmatch.base.exceptions import UnknownEntityError, ValidationError
+from rootmatch.domain.taxonomy import complementarity_matrix
 from rootmatch.engine import _topk
 from rootmatch.engine._batch import BatchRecommender
 from rootmatch.engine._model_io import load_model, save_model
@@ -46,8 +48,6 @@ from rootmatch.engine.partners import DEFAULT_WEIGHTS, PartnerModel
 from rootmatch.engine.programs import DEFAULT_PROGRAM_WEIGHTS as DEFAULT_PROGRAM_WEIGHTS
 from rootmatch.engine.programs import PROGRAM_COMPONENTS, ProgramModel
 from rootmatch.engine.recommendation import Recommendation
-from rootmatch.exceptions import UnknownEntityError, ValidationError
-from rootmatch.taxonomy import complementarity_matrix
 
 __all__ = ["COMPONENTS", "DEFAULT_WEIGHTS", "Matchmaker", "Recommendation"]
 

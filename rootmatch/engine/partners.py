@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from sklearn.utils.validation import check_is_fitted
 
+from rootmatch.base.exceptions import ValidationError
 from rootmatch.engine._blend import column_scales, learn_blend, weights_vector
 from rootmatch.engine._reasons import firm_firm_reasons
 from rootmatch.engine._scoring import (
@@ -26,7 +27,6 @@ from rootmatch.engine._scoring import (
 )
 from rootmatch.engine.calibration import calibrate, default_calibration
 from rootmatch.engine.recommendation import Recommendation
-from rootmatch.exceptions import ValidationError
 
 __all__ = ["DEFAULT_WEIGHTS", "PartnerModel"]
 

@@ -12,10 +12,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from rootmatch.domain.rules import outcomes_for_row, rule_masks
 from rootmatch.engine._blend import learn_blend, weights_vector
 from rootmatch.engine._reasons import firm_program_reasons
 from rootmatch.engine.recommendation import Recommendation
-from rootmatch.rules import outcomes_for_row, rule_masks
 
 __all__ = ["DEFAULT_PROGRAM_WEIGHTS", "PROGRAM_COMPONENTS", "ProgramModel"]
 

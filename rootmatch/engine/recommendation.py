@@ -6,7 +6,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from rootmatch.rules import Reason
+from rootmatch.domain.rules import Reason
 
 __all__ = ["Recommendation"]
 

@@ -17,7 +17,7 @@ The format follows the file's extension: ``.csv`` or ``.jsonl`` (``.ndjson`` too
   ``'`` to a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or
   ``'``, so no spreadsheet runs it as a formula; readers remove one leading ``'`` before those
   characters, so written text reads back exactly. Numbers (``-0.5``) are written as numbers,
-  unescaped (see :mod:`rootmatch._csv`).
+  unescaped (see :mod:`rootmatch.base._csv`).
 - **JSON lines**: one JSON object per line, UTF-8 only, keys as the CSV columns. Values may
   be JSON types (numbers, booleans, lists for multi-valued fields, ``null`` for empty) or the
   CSV cell text.

@@ -217,8 +217,8 @@ def _recommend(pop_s: Population, scenario: Scenario, *, k: int, k_institutes: i
     neighbourhoods, the recommendations, their hops and their truth."""
     from sklearn.base import clone
 
+    from rootmatch.engine.matchmaker import Matchmaker
     from rootmatch.graph.network import SupportNetwork
-    from rootmatch.matchmaker import Matchmaker
 
     table = pop_s.firms
     ids = table.ids

@@ -31,7 +31,7 @@ def test_report_is_written(small_study, tmp_path) -> None:
 def test_figures_fall_back_to_english_without_a_korean_font(small_study, tmp_path,
                                                              monkeypatch) -> None:
     pytest.importorskip("matplotlib")
-    monkeypatch.setattr("rootmatch._figures.korean_font", lambda: None)
+    monkeypatch.setattr("rootmatch.analysis.study._figures.korean_font", lambda: None)
     with pytest.warns(UserWarning, match="Korean font"):
         small_study.write(tmp_path, lang="ko")
     assert len(list(tmp_path.glob("*.png"))) >= 4

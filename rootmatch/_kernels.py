@@ -1,6 +1,0 @@
-"""Alias of :mod:`rootmatch.engine._kernels`, kept so that existing imports keep working."""
-
-import importlib
-import sys
-
-sys.modules[__name__] = importlib.import_module("rootmatch.engine._kernels")

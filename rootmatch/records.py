@@ -1,6 +1,0 @@
-"""Alias of :mod:`rootmatch.domain.records`, kept so that existing imports keep working."""
-
-import importlib
-import sys
-
-sys.modules[__name__] = importlib.import_module("rootmatch.domain.records")
