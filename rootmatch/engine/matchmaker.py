@@ -78,8 +78,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
     feature_weights : dict, optional
         Block weights passed to :class:`rootmatch.FirmVectorizer`.
     holdout : float, default=0.2
-        Share of observed links held out (inside ``fit``) to learn the blend and calibrate
-        it.
+        Share of observed links held out (inside ``fit``) to learn and calibrate the blend.
     n_negatives : int, default=5
         Random non-links sampled per held-out link (for the calibration, and for the
         ``"logistic"`` blend).
@@ -105,7 +104,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         The firm–firm blend weights used for ranking.
     institute_weights_, program_weights_ : dict of str -> float
     score_width_ : int
-        Width of the augmented vectors the batch product uses.
+        Width of the augmented vectors of the batch product.
     firm_ids_ : ndarray of str
         Firm ids in row order.
     capacity_ : ndarray of shape (n_firms,)
@@ -125,8 +124,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
     >>> recs = mm.recommend_partners(firm, k=3)
     >>> len(recs), all(r.target != firm for r in recs)
     (3, True)
-    >>> progs = mm.recommend_programs(firm, k=2, on=dt.date(2024, 6, 1))
-    >>> all(p.eligible for p in progs)
+    >>> all(p.eligible for p in mm.recommend_programs(firm, k=2, on=dt.date(2024, 6, 1)))
     True
     """
 
