@@ -15,6 +15,7 @@ from rootmatch.domain.program import Program
 from rootmatch.domain.table import FirmTable
 from rootmatch.domain.taxonomy import District, RootTechnology
 from rootmatch.graph._nodes import HUB, node_id
+from rootmatch.graph._state import _NetworkState
 
 __all__ = ["_EdgeArrays", "_firm_node_attrs"]
 
@@ -72,19 +73,9 @@ def _hub_attrs(hub: SupportCenter) -> dict[str, Any]:
     return {"kind": "hub", "id": hub.id, "label_ko": hub.name_ko, "label_en": hub.name_en}
 
 
-class _EdgeArrays:
+class _EdgeArrays(_NetworkState):
     """The edge arrays and the graph of a support network (a part of
     :class:`~rootmatch.graph.network.SupportNetwork`)."""
-
-    graph: nx.Graph
-    firms: FirmTable
-    institutes: dict[str, Institute]
-    programs: dict[str, Program]
-    hub: SupportCenter | None
-    enrolled: NDArray[np.bool_]
-    _cache: dict[str, Any]
-    _collab: NDArray[np.str_]
-    _links: NDArray[np.str_]
 
     def _edges(self) -> dict[str, Any]:
         """Every edge as index arrays: firm rows, institute and program columns."""

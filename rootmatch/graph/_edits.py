@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
-from numpy.typing import NDArray
 
 from rootmatch.base.exceptions import UnknownEntityError, ValidationError
-from rootmatch.domain.entities import Firm, Institute, SupportCenter
-from rootmatch.domain.program import Program
+from rootmatch.domain.entities import Firm
 from rootmatch.domain.table import SCALAR_COLUMNS, FirmTable
 from rootmatch.graph._edges import _firm_node_attrs
 from rootmatch.graph._nodes import HUB, node_id
+from rootmatch.graph._state import _NetworkState
 
 __all__ = ["_Edits"]
 
@@ -53,19 +51,9 @@ def _append_firm(table: FirmTable, firm: Firm) -> FirmTable:
     )
 
 
-class _Edits:
+class _Edits(_NetworkState):
     """The mutators of a support network (a part of
     :class:`~rootmatch.graph.network.SupportNetwork`)."""
-
-    graph: nx.Graph
-    firms: FirmTable
-    institutes: dict[str, Institute]
-    programs: dict[str, Program]
-    hub: SupportCenter | None
-    enrolled: NDArray[np.bool_]
-    _cache: dict[str, Any]
-    _collab: NDArray[np.str_]
-    _links: NDArray[np.str_]
 
     def _invalidate(self) -> None:
         self._cache.clear()

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from rootmatch.domain.entities import Institute, SupportCenter
-from rootmatch.domain.program import Program
-from rootmatch.domain.table import FirmTable
+from rootmatch.graph._state import _NetworkState
 
 __all__ = ["_SparseViews"]
 
@@ -39,19 +36,9 @@ def _inverse(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-class _SparseViews:
+class _SparseViews(_NetworkState):
     """The cached sparse views of a support network (a part of
     :class:`~rootmatch.graph.network.SupportNetwork`)."""
-
-    graph: nx.Graph
-    firms: FirmTable
-    institutes: dict[str, Institute]
-    programs: dict[str, Program]
-    hub: SupportCenter | None
-    enrolled: NDArray[np.bool_]
-    _cache: dict[str, Any]
-    _collab: NDArray[np.str_]
-    _links: NDArray[np.str_]
 
     def firm_incidence(self) -> tuple[sp.csr_array, tuple[str, ...], NDArray[np.float64]]:
         """The firm × non-firm incidence and the non-firm degree weights.
