@@ -98,7 +98,7 @@ def feature_matrices(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 40, max
     return draw(hnp.arrays(dtype, shape, elements=st.integers(-2, 2).map(float)))
 
 
-# --- eligibility rules (test_rules.py) ---------------------------------------------------
+# --- eligibility rules (tests/domain/test_rules.py) ------------------------------------------------
 #: Vectorised user predicates: (rule_id, label_ko, label_en, func(table, on) -> bool array).
 PREDICATES = (
     ("digital2", "디지털 수준 2 이상", "digital level >= 2",
@@ -164,7 +164,7 @@ def programs(draw: st.DrawFn, rules: st.SearchStrategy | None = None) -> rm.Prog
     )
 
 
-# --- graphs and hub networks (tests/test_proximity.py, tests/test_network*.py) ------------
+# --- graphs and hub networks (tests/graph/) ---------------------------------------------------
 @st.composite
 def nx_graphs(
     draw: st.DrawFn,
@@ -230,7 +230,7 @@ def hub_populations(draw: st.DrawFn, min_firms: int = 0, max_firms: int = 10) ->
     )
 
 
-# --- populations with each link once (tests/test_io.py, tests/test_store.py) ----------------
+# --- populations with each link once (tests/io/) --------------------------------------------
 @st.composite
 def linked_populations(draw: st.DrawFn, min_firms: int = 0, max_firms: int = 12) -> rm.Population:
     """A Population on the built-in catalog whose collaborations hold each unordered pair
@@ -252,7 +252,7 @@ def linked_populations(draw: st.DrawFn, min_firms: int = 0, max_firms: int = 12)
                          hub=cat.hub)
 
 
-# --- synthetic populations with planted truth (tests/test_synth.py) --------------------------
+# --- synthetic populations with planted truth (tests/synth/) -----------------------------
 @st.composite
 def synthetic_populations(draw: st.DrawFn, min_firms: int = 1, max_firms: int = 60,
                           **tuning: object) -> rm.Population:

@@ -95,7 +95,7 @@ def test_an_old_path_reaches_private_names_and_patches_the_real_module(
     assert real.DEFAULT_WEIGHTS == {"x": 1.0}
 
 
-def test_nothing_inside_the_package_imports_an_old_path() -> None:
+def test_nothing_inside_the_package_imports_an_old_path_or_the_top_level() -> None:
     olds = {o.rsplit(".", 1)[1] for o in ALIASES}
     offenders = []
     for p in _modules():
@@ -106,7 +106,11 @@ def test_nothing_inside_the_package_imports_an_old_path() -> None:
                 parts = node.module.split(".")
                 if len(parts) == 2 and parts[0] == "rootmatch" and parts[1] in olds:
                     offenders.append(f"{p.relative_to(ROOT)}: from {node.module}")
-                if node.module == "rootmatch":
+                if node.module == "rootmatch" or (node.level == 1 and not node.module
+                                                   and p.parent.parent == PACKAGE
+                                                   and p.name == "__init__.py"):
+                    # the top-level package re-exports every layer: importing it from
+                    # inside makes chains upward
                     offenders.extend(f"{p.relative_to(ROOT)}: from rootmatch import {a.name}"
-                                     for a in node.names if a.name in olds)
+                                     for a in node.names)
     assert not offenders

@@ -31,7 +31,7 @@ _KINDS = ("firms", "institutes", "programs", "collaborations", "institute_links"
           "participations", "population")
 
 def _cmd_generate(args: argparse.Namespace, console: _Console) -> int:
-    from rootmatch import synth
+    import rootmatch.synth as synth
     from rootmatch.domain import catalog
     from rootmatch.io.population import write_population
 

@@ -15,7 +15,7 @@ __all__ = ["_cmd_study"]
 def _cmd_study(args: argparse.Namespace, console: _Console) -> int:
     import math
 
-    from rootmatch import synth
+    import rootmatch.synth as synth
     from rootmatch.analysis import study
     from rootmatch.domain import catalog
 
