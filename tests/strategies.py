@@ -98,7 +98,7 @@ def feature_matrices(draw: st.DrawFn, min_rows: int = 1, max_rows: int = 40, max
     return draw(hnp.arrays(dtype, shape, elements=st.integers(-2, 2).map(float)))
 
 
-# --- eligibility rules (tests/domain/test_rules.py) ------------------------------------------------
+# --- eligibility rules (tests/domain/test_rules.py) -------------------------------------------
 #: Vectorised user predicates: (rule_id, label_ko, label_en, func(table, on) -> bool array).
 PREDICATES = (
     ("digital2", "디지털 수준 2 이상", "digital level >= 2",
