@@ -56,10 +56,11 @@ def _neg_distance(S: NDArray[np.floating], out: NDArray[np.floating] | None = No
 
     Ranking the very values returned (rounded distances) rather than the cosines keeps the
     output sorted by distance and then by index even where two cosines round to one distance.
+    Two vectorised passes (a subtraction, a clip) over the tile, no masked ufunc: ``-inf``
+    would become -2, so callers mark the pairs that are not candidates afterwards.
     """
     out = np.subtract(S, 1.0, out=out)
-    np.minimum(out, 0.0, out=out)
-    return np.maximum(out, -2.0, out=out, where=out > -np.inf)  # -inf: not a candidate
+    return np.clip(out, -2.0, 0.0, out=out)
 
 
 class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -287,6 +288,7 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 if S is None:
                     S = buffers[(q1 - q0, c1 - c0)] = np.empty((q1 - q0, c1 - c0), dtype)
                 np.matmul(Q, F.T.astype(dtype, copy=False), out=S)  # cosines
+                _neg_distance(S, out=S)  # before masking: the clip would turn -inf into -2
                 if mask2d is not None:
                     cols = slice(c0, c1) if cand is None else cand[c0:c1]
                     np.copyto(S, -np.inf, where=~mask2d[q0:q1, cols])
@@ -296,7 +298,7 @@ class SimilarityIndex(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     S[hit, sp_[hit] - c0] = -np.inf
                 if idx is None:
                     idx, val = empty_topk(q1 - q0, k, dtype)
-                idx, val = topk_update(idx, val, _neg_distance(S, out=S), offset=c0)
+                idx, val = topk_update(idx, val, S, offset=c0)
             if idx is None:
                 return
             found = idx >= 0
