@@ -384,6 +384,7 @@ CASES: list[Case] = [
     ("block_size text", "params.block_size", _params(block_size="big")),
     ("block_size float", "params.block_size", _params(block_size=2.5)),
     ("block_size huge", "params.block_size", _params(block_size=10**12)),
+    ("block_size 2**20", "params.block_size", _params(block_size=2**20)),
     ("use_numba text", "params.use_numba", _params(use_numba="yes")),
     ("n_jobs zero", "params.n_jobs", _params(n_jobs=0)),
     ("n_jobs list", "params.n_jobs", _params(n_jobs=[1])),
@@ -625,8 +626,16 @@ def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
     # index arrays (what the loader once trusted) twice as often as the others
     indexes = [m for m in sorted(members) if m.endswith(("indices", "indptr", "_cols_"))]
     name = draw(st.sampled_from(sorted(members) + indexes), label="member")
-    how = draw(st.sampled_from(["byte", "value", "value", "shape", "dtype", "container"]),
-               label="how")
+    how = draw(st.sampled_from(["byte", "value", "value", "shape", "dtype", "container",
+                                "param"]), label="how")
+    if how == "param":  # a header parameter, re-checksummed like any member
+        param = draw(st.sampled_from(_PARAM_NAMES), label="param")
+        return param, how, draw(st.one_of(
+            st.sampled_from([None, True, "x", [], {}, 0.5, 1e308, -1e308]),
+            st.integers(-2, 2**64), st.sampled_from([1, 2**14, 2**14 + 1, 2**20, 2**24]),
+            st.lists(st.floats(0, 1e300), min_size=6, max_size=6),
+            st.dictionaries(st.sampled_from(["embedding", "proximity", "geo", "evil"]),
+                            st.floats(-1e300, 1e300), max_size=3)), label="value")
     if how == "container":  # any byte of the zip (headers, directory, deflate streams)
         return name, how, (draw(st.integers(0, 10**7)), draw(st.integers(1, 255)))
     if how == "byte":
@@ -641,9 +650,13 @@ def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
                                             "<U3", ">f8", ">i8"]))
 
 
+_PARAM_NAMES = ["weights", "institute_weights", "program_weights", "feature_weights", "holdout",
+                "n_negatives", "block_size", "use_numba", "n_jobs", "blend"]
+
+
 def _mutate(members: Members, name: str, how: str, arg: Any) -> Members:
     out = dict(members)
-    if how == "container":
+    if how in ("container", "param"):
         return out
     if how == "byte":
         raw = bytearray(out[name])
@@ -672,6 +685,9 @@ def check_mutation(body: dict[str, Any], members: Members, folder: Path, name: s
     """Load one mutated model: it must raise ModelFormatError or work."""
     mutated = _mutate(members, name, how, arg)
     flip = arg if how == "container" else None
+    if how == "param":
+        body = json.loads(json.dumps(body))
+        body["meta"]["params"][name] = arg
     try:  # re-checksummed and re-sealed: only validation can refuse it
         blob = _archive(body, mutated, flip=flip)
     except Exception:  # an .npy header the attacker mangled: keep the stale checksum
@@ -724,3 +740,24 @@ def test_random_mutations_give_a_working_model_or_model_format_error(
     report = f"exit {proc.returncode} after mutation {last}:\n{proc.stderr[-3000:]}"
     assert proc.returncode == 0, report
     assert proc.stdout.rstrip().endswith("done"), report
+
+
+def test_block_size_is_bounded_where_it_is_set_and_sizes_no_more_than_the_rows(
+        base: tuple[dict[str, Any], Members], tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    path.write_bytes(_archive(*base))
+    mm = rm.Matchmaker.load(path)
+    expected = mm.recommend_all(mm.firm_ids_[:3], k=5)
+    mm.set_params(block_size=1 << 14)  # the largest: its tile holds 3 rows here, not 16384
+    got = mm.recommend_all(mm.firm_ids_[:3], k=5)
+    assert (got[0] == expected[0]).all()
+    mm.save(tmp_path / "largest.npz")
+    assert rm.Matchmaker.load(tmp_path / "largest.npz").block_size == 1 << 14
+    for bad in (0, -1, 1 << 20, 2.5, True, "256"):
+        mm.set_params(block_size=bad)
+        with pytest.raises(rm.ValidationError, match="block_size"):
+            mm.recommend_all(mm.firm_ids_[:3], k=5)
+    pop = rm.synth.generate_population(60, seed=2)
+    net = rm.SupportNetwork.from_population(pop, hub=True)
+    with pytest.raises(rm.ValidationError, match="block_size"):
+        rm.Matchmaker(block_size=1 << 20, use_numba=False).fit(net)

@@ -11,6 +11,7 @@ import numpy as np
 from rootmatch.base.exceptions import ModelFormatError
 from rootmatch.domain.table import SCALAR_COLUMNS
 from rootmatch.domain.taxonomy import RootTechnology
+from rootmatch.engine._batch import MAX_BLOCK_SIZE
 from rootmatch.engine._members import Member
 from rootmatch.engine._scoring import COMPONENTS
 from rootmatch.engine.institutes import INSTITUTE_COMPONENTS
@@ -40,8 +41,8 @@ _PARAM_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "feature_weights": (lambda v: v is None or _is_weight_map(v), "null or a map"),
     "holdout": (lambda v: _is_number(v) and 0 < v < 1, "a number in (0, 1)"),
     "n_negatives": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
-    "block_size": (lambda v: v is None or (_is_int(v) and 1 <= v <= 1 << 24),
-                   "null or an int in [1, 2**24]"),
+    "block_size": (lambda v: v is None or (_is_int(v) and 1 <= v <= MAX_BLOCK_SIZE),
+                   f"null or an int in [1, {MAX_BLOCK_SIZE}]"),
     "use_numba": (lambda v: v is None or isinstance(v, bool), "null or a bool"),
     "n_jobs": (lambda v: v is None or (_is_int(v) and 1 <= v <= 4096),
                "null or an int in [1, 4096]"),

@@ -36,7 +36,7 @@ from rootmatch.base._checks import check_date, check_rng
 from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 from rootmatch.domain.taxonomy import complementarity_matrix
 from rootmatch.engine import _topk
-from rootmatch.engine._batch import BatchRecommender
+from rootmatch.engine._batch import BatchRecommender, check_block_size
 from rootmatch.engine._model_io import load_model, save_model
 from rootmatch.engine._queries import QueryChecks
 from rootmatch.engine._scoring import COMPONENTS, augmented_factors, row_plan, tech_vectors
@@ -84,7 +84,8 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         Random non-links sampled per held-out link (for the calibration, and for the
         ``"logistic"`` blend).
     block_size : int, optional
-        Query rows per tile of the batch path; default keeps a tile near 64 MB.
+        Query rows per tile of the batch path (at most 16384; default 256, which keeps a
+        tile near 4 MB).
     use_numba : bool, optional
         Use the compiled selection kernel (default: when numba is installed). Results are
         identical either way.
@@ -171,6 +172,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         if not 0.0 < float(self.holdout) < 1.0:
             raise ValidationError(f"holdout must be in (0, 1), got {self.holdout!r}",
                                   field="holdout", value=self.holdout)
+        check_block_size(self.block_size)
         rng = check_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
         table = network.firms
