@@ -143,12 +143,18 @@ def _check_vectorizer_meta(vec: Any, fail: Callable[[str, str], None]) -> None:
         fail("vectorizer.fitted.__object_arrays__", "may only name feature_names_out_")
 
 
-def model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str, int]]:
-    """Every array of a saved model: dtype, shape in the header's dimensions, value range.
+def model_schema(meta: Mapping[str, Any]
+                 ) -> tuple[dict[str, Member], dict[str, int], dict[str, tuple[int | str, ...]]]:
+    """Every array of a saved model: dtype, shape in the header's dimensions, value range,
+    and the bounds of the dimensions the header does not give.
 
     Dimensions the header gives: ``n_inst`` institutes, ``n_prog`` programs, ``n_bcols``
     affiliation columns, ``d`` profile features and the vocabularies' sizes; the others
-    (``n`` firms, each matrix's entry count, ...) are bound by the first member that has them.
+    (``n`` firms, each matrix's entry count, ...) are recorded in the header by
+    :meth:`Matchmaker.save`, or, in files without that record, bound by the first member that
+    has them (an entry count by its index pointer, read first). Each entry count is at most
+    its matrix's size, ``n_mem`` at most one of each membership per firm, ``n_sample`` and
+    ``n_units`` (locations) at most ``n``.
     """
     _check_model_meta(meta)
     vocab = meta["table_vocab"]
@@ -188,19 +194,22 @@ def model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str, 
         "_wp": Member(real, (len(PROGRAM_COMPONENTS),), finite=True, low=0),
         "calibration_": Member(real, (4,), finite=True),
     })
+    bounds: dict[str, tuple[int | str, ...]] = {
+        "n_mem": ("n", "n_mem_vocab"), "n_sample": ("n",), "n_units": ("n",)}
     for name, cols in SPARSE_ARRAYS.items():
-        members.update({
+        members.update({  # the index pointer first: it gives the entry count
+            f"{name}.indptr": Member(index, ("n+1",), indptr=f"nnz_{name}"),
             f"{name}.data": Member(real, (f"nnz_{name}",), finite=True, low=0),
             f"{name}.indices": Member(index, (f"nnz_{name}",), low=0, high=cols),
-            f"{name}.indptr": Member(index, ("n+1",), indptr=f"nnz_{name}"),
             f"{name}.shape": Member(("i8",), (2,), equals=("n", cols)),
         })
+        bounds[f"nnz_{name}"] = ("n", cols)
     members.update({
         "vectorizer.numeric_mean_": Member(("f8",), (4,), finite=True),
         "vectorizer.numeric_scale_": Member(("f8",), (4,), finite=True, low=1e-12),
         "vectorizer.feature_names_out_": Member(("U",), ("d",)),
     })
-    return members, dims
+    return members, dims, bounds
 
 
 # each saved sparse matrix and the dimension of its columns (its rows are the firms)
