@@ -58,6 +58,17 @@ def _normalize_rows(M: NDArray[np.floating]) -> NDArray[np.float32]:
 
 
 
+def _check_params(mm: Matchmaker) -> None:
+    """Refuse, before fitting, parameters that cannot be fitted with (or saved and loaded)."""
+    if mm.blend not in ("listwise", "logistic"):
+        raise ValidationError(f"blend must be 'listwise' or 'logistic', got {mm.blend!r}",
+                              field="blend", value=mm.blend)
+    if not 0.0 < float(mm.holdout) < 1.0:
+        raise ValidationError(f"holdout must be in (0, 1), got {mm.holdout!r}",
+                              field="holdout", value=mm.holdout)
+    check_block_size(mm.block_size)
+
+
 class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, Calibrated,
                  QueryChecks, BaseEstimator):
     """Recommend partners (firms, institutes) and eligible programs to firms.
@@ -166,13 +177,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         -------
         self : Matchmaker
         """
-        if self.blend not in ("listwise", "logistic"):
-            raise ValidationError(f"blend must be 'listwise' or 'logistic', got {self.blend!r}",
-                                  field="blend", value=self.blend)
-        if not 0.0 < float(self.holdout) < 1.0:
-            raise ValidationError(f"holdout must be in (0, 1), got {self.holdout!r}",
-                                  field="holdout", value=self.holdout)
-        check_block_size(self.block_size)
+        _check_params(self)
         rng = check_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
         table = network.firms
