@@ -464,6 +464,19 @@ def test_report_files_honour_the_umask(study: Any, tmp_path: Path, mask: int,
     assert {stat.S_IMODE(p.stat().st_mode) for p in paths.values()} == {mode}
 
 
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_saved_models_and_figures_honour_the_umask(study: Any, model: Path, tmp_path: Path,
+                                                   mask: int, mode: int) -> None:
+    pytest.importorskip("matplotlib")
+    mm = rm.Matchmaker.load(model)
+    with _umask(mask):
+        saved = mm.save(tmp_path / "model.npz")
+        paths = study.write(tmp_path / "report", figures=True)
+    figures = [p for p in paths.values() if Path(p).suffix == ".png"]
+    assert figures
+    assert {stat.S_IMODE(Path(p).stat().st_mode) for p in [saved, *figures]} == {mode}
+
+
 @pytest.mark.parametrize("fail_at", ["write", "fsync", "replace"])
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str) -> None:
@@ -553,6 +566,30 @@ def test_node_link_json_refuses_non_json_constants(tmp_path: Path) -> None:
     path.write_text('{"nodes": [{"id": 1, "w": NaN}], "edges": []}', encoding="utf-8")
     with pytest.raises(rm.DataError, match="NaN is not a JSON value"):
         rm.io.read_node_link(path)
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400 + ".0"])
+def test_node_link_json_refuses_numbers_that_overflow(tmp_path: Path, number: str) -> None:
+    path = tmp_path / "g.json"
+    path.write_text('{"nodes": [{"id": 1, "w": ' + number + '}], "edges": []}',
+                    encoding="utf-8")
+    with pytest.raises(rm.DataError, match="not a finite number"):
+        rm.io.read_node_link(path)
+
+
+def test_reading_a_csv_leaves_the_process_field_size_limit_alone(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER}\nF1,{'a' * 200_000},MOLD,3,JUNG\nF2,b,MOLD,3,JUNG\n",
+                    encoding="utf-8")
+    before = csv.field_size_limit(1000)  # a caller's own, lower limit
+    try:
+        with pytest.raises(rm.DataError) as info:
+            rm.io.load_firms(path, errors="collect")
+        assert csv.field_size_limit() == 1000  # restored after the read
+        assert [(p.row, p.field) for p in info.value.problems] == [(1, "name")]
+        assert "200,000" in info.value.problems[0].message  # still read whole, then refused
+    finally:
+        csv.field_size_limit(before)
 
 
 def test_an_empty_header_cell_is_named_by_its_position(tmp_path: Path) -> None:
