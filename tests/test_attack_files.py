@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -329,6 +330,69 @@ def test_writer_refuses_what_no_reader_takes(tmp_path: Path) -> None:
     with pytest.raises(rm.ValidationError, match="200,000 characters"):
         rm.io.write_firms([_firm(name="a" * 200_000)], tmp_path / "firms.csv")
     assert not (tmp_path / "firms.csv").exists()
+
+
+def _nested_program(depth: int) -> rm.Program:
+    rule: rm.rules.Rule = rm.rules.MaxEmployees(limit=5)
+    for _ in range(depth):
+        rule = ~rule
+    return rm.Program(id="P1", name_ko="시범", name_en="Pilot", axis="R&D",
+                      start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), funding="city",
+                      rules=[rule])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_rules_nested_past_the_json_depth_are_refused_when_written(tmp_path: Path,
+                                                                   suffix: str) -> None:
+    deepest = _nested_program(rm.io.MAX_JSON_DEPTH - 2)  # the list, then one dict per rule
+    path = rm.io.write_programs([deepest], tmp_path / f"ok{suffix}")
+    assert rm.io.load_programs(path)["P1"] == deepest
+    with pytest.raises(rm.ValidationError, match="nested at most"):
+        rm.io.write_programs([_nested_program(rm.io.MAX_JSON_DEPTH - 1)],
+                             tmp_path / f"deep{suffix}")
+    assert not (tmp_path / f"deep{suffix}").exists()
+
+
+def test_a_json_lines_record_over_the_line_limit_is_refused_when_written(tmp_path: Path) -> None:
+    firm = _firm(participations=[("BS24-05", dt.date(2000, 1, 1) + dt.timedelta(days=i))
+                                 for i in range(100_000)])  # ~2.2 million characters
+    with pytest.raises(rm.ValidationError, match="at most 2,000,000"):
+        rm.io.write_firms([firm], tmp_path / "firms.jsonl")
+    assert not (tmp_path / "firms.jsonl").exists()
+    with pytest.raises(rm.ValidationError, match="100,000"):  # one CSV cell, as before
+        rm.io.write_firms([firm], tmp_path / "firms.csv")
+
+
+@pytest.mark.parametrize(("name", "encoding", "suffix"), [
+    ("※ Busan ★", "cp949", ".csv"),  # CP949 without Hangul: the loaders cannot tell it
+    ("漢字", "cp949", ".csv"),
+    ("사상", "utf-16", ".csv"), ("사상", "euc-kr", ".csv"), ("Busan", "latin-1", ".csv"),
+    ("사상", "cp949", ".jsonl"),  # JSON lines are read as UTF-8 only
+    ("사상", "utf-16", ".jsonl"),
+])
+def test_writers_take_only_encodings_the_loaders_read_back(tmp_path: Path, name: str,
+                                                            encoding: str, suffix: str) -> None:
+    path = tmp_path / f"firms{suffix}"
+    with pytest.raises(rm.ValidationError, match=r"encoding|CP949"):
+        rm.io.write_firms([_firm(name=name)], path, encoding=encoding)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("사상 ※", "cp949"), ("Busan", "cp949"),
+                                                ("※", "utf-8"), ("※", "UTF8")])
+def test_what_the_writers_encode_the_loaders_read(tmp_path: Path, name: str,
+                                                   encoding: str) -> None:
+    path = rm.io.write_firms([_firm(name=name)], tmp_path / "firms.csv", encoding=encoding)
+    assert rm.io.load_firms(path)["F1"].name == name
+
+
+def test_a_hub_of_long_texts_is_read_back(tmp_path: Path) -> None:
+    text = "\x01" * LIMIT  # written \u0001: six bytes a character, 600 KB a field
+    hub = rm.SupportCenter(name_ko=text, name_en=text, description=text)
+    pop = rm.Population(firms=rm.FirmTable.from_firms([_firm()]), hub=hub)
+    folder = rm.io.write_population(pop, tmp_path / "pop")
+    assert (folder / "hub.json").stat().st_size > 1_500_000  # the largest hub a file holds
+    assert rm.io.load_population(folder).hub == hub
 
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow,
