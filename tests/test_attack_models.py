@@ -825,3 +825,13 @@ def test_block_size_is_bounded_where_it_is_set_and_sizes_no_more_than_the_rows(
     net = rm.SupportNetwork.from_population(pop, hub=True)
     with pytest.raises(rm.ValidationError, match="block_size"):
         rm.Matchmaker(block_size=1 << 20, use_numba=False).fit(net)
+
+
+@pytest.mark.parametrize("params", [{"n_jobs": 5000}, {"n_jobs": 0}, {"n_negatives": 0},
+                                    {"use_numba": "yes"}, {"blend": "magic"},
+                                    {"holdout": 1.5}, {"block_size": 1 << 20}])
+def test_fit_refuses_parameters_a_saved_model_could_not_hold(params: dict[str, Any]) -> None:
+    pop = rm.synth.generate_population(40, seed=3)
+    net = rm.SupportNetwork.from_population(pop, hub=True)
+    with pytest.raises(rm.ValidationError, match=next(iter(params))):
+        rm.Matchmaker(random_state=0, **{"use_numba": False, **params}).fit(net)

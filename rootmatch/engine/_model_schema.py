@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch.base.exceptions import ModelFormatError
+from rootmatch.base.exceptions import ModelFormatError, ValidationError
 from rootmatch.domain.table import SCALAR_COLUMNS
 from rootmatch.domain.taxonomy import RootTechnology
 from rootmatch.engine._batch import MAX_BLOCK_SIZE
@@ -17,8 +17,8 @@ from rootmatch.engine._scoring import COMPONENTS
 from rootmatch.engine.institutes import INSTITUTE_COMPONENTS
 from rootmatch.engine.programs import PROGRAM_COMPONENTS
 
-__all__ = ["FORMAT", "MODEL_ARRAYS", "SPARSE_ARRAYS", "TABLE_ARRAYS", "TABLE_VOCABS", "VERSION",
-           "model_schema"]
+__all__ = ["FORMAT", "MODEL_ARRAYS", "SCALAR_PARAMS", "SPARSE_ARRAYS", "TABLE_ARRAYS",
+           "TABLE_VOCABS", "VERSION", "check_scalar_params", "model_schema"]
 
 MODEL_ARRAYS = ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
                  "L_geo_", "L_tech_", "_w", "_wi", "_wp", "calibration_")
@@ -48,6 +48,22 @@ _PARAM_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
                "null or an int in [1, 4096]"),
     "blend": (lambda v: v in ("listwise", "logistic"), "'listwise' or 'logistic'"),
 }
+
+
+#: The scalar parameters :func:`check_scalar_params` checks at fit as the loader does.
+SCALAR_PARAMS = ("holdout", "n_negatives", "block_size", "use_numba", "n_jobs", "blend")
+
+
+def check_scalar_params(params: Mapping[str, Any]) -> None:
+    """Refuse, as :class:`ValidationError`, a scalar parameter a saved model could not hold:
+    a model that fits then saves and loads."""
+    for name in SCALAR_PARAMS:
+        value = params[name]
+        plain = value.item() if isinstance(value, np.generic) else value
+        ok, what = _PARAM_CHECKS[name]
+        if not ok(plain):
+            raise ValidationError(f"{name} must be {what}, got {value!r}", field=name,
+                                  value=value)
 
 
 def _is_int(v: Any) -> bool:

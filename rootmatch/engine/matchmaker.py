@@ -38,6 +38,7 @@ from rootmatch.domain.taxonomy import complementarity_matrix
 from rootmatch.engine import _topk
 from rootmatch.engine._batch import BatchRecommender, check_block_size
 from rootmatch.engine._model_io import load_model, save_model
+from rootmatch.engine._model_schema import check_scalar_params
 from rootmatch.engine._queries import QueryChecks
 from rootmatch.engine._scoring import COMPONENTS, augmented_factors, row_plan, tech_vectors
 from rootmatch.engine.calibration import Calibrated
@@ -60,13 +61,8 @@ def _normalize_rows(M: NDArray[np.floating]) -> NDArray[np.float32]:
 
 def _check_params(mm: Matchmaker) -> None:
     """Refuse, before fitting, parameters that cannot be fitted with (or saved and loaded)."""
-    if mm.blend not in ("listwise", "logistic"):
-        raise ValidationError(f"blend must be 'listwise' or 'logistic', got {mm.blend!r}",
-                              field="blend", value=mm.blend)
-    if not 0.0 < float(mm.holdout) < 1.0:
-        raise ValidationError(f"holdout must be in (0, 1), got {mm.holdout!r}",
-                              field="holdout", value=mm.holdout)
     check_block_size(mm.block_size)
+    check_scalar_params(mm.get_params())  # what the loader takes: a fitted model saves, loads
 
 
 class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, Calibrated,
