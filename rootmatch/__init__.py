@@ -18,7 +18,7 @@ from rootmatch.base.exceptions import (
     UnknownLabelError,
     ValidationError,
 )
-from rootmatch.domain import catalog, rules
+from rootmatch.domain import catalog, rules, taxonomy
 from rootmatch.domain.catalog import Catalog
 from rootmatch.domain.entities import Firm, Institute, Participation, SupportCenter
 from rootmatch.domain.population import Population
@@ -111,6 +111,7 @@ __all__ = [
     "store",
     "study",
     "synth",
+    "taxonomy",
     "testing",
 ]
 

@@ -167,6 +167,21 @@ def test_registry_timeout_raises_a_named_error(work: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_load_firms_under_another_process_exclusive_lock_is_a_locked_error(work: Path) -> None:
+    db = work / "center.db"
+    with rm.store.Registry(db, timeout=0.2, read_only=True) as reg:
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # no reader gets in
+        try:
+            for read in (reg.load_firms, reg.load_institutes, reg.load_population):
+                with pytest.raises(rm.RegistryLockedError, match="locked"):
+                    read()
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert len(reg.load_firms()) == 40
+
+
 # --- files in the way -----------------------------------------------------------------------
 def test_fit_out_inside_a_file_names_the_file(work: Path) -> None:
     (work / "afile").write_text("keep me", encoding="utf-8")
@@ -187,6 +202,26 @@ def test_db_that_is_a_directory_is_a_missing_file(work: Path, command: str) -> N
     assert "adir" in line
     assert "folder" in line
     assert list((work / "adir").iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("command", ["recommend", "import"])
+def test_db_that_is_a_fifo_is_refused_without_blocking(work: Path, command: str) -> None:
+    fifo = work / "pipe.db"
+    os.mkfifo(fifo)
+    args = {"recommend": ["recommend", "F000001"], "import": ["import", "new_firms.csv"]}
+    cmd = [sys.executable, "-m", "rootmatch", *args[command], "--db", str(fifo)]
+    proc = subprocess.run(cmd, cwd=work, env=_env(), capture_output=True, text=True,
+                          encoding="utf-8", timeout=60, check=False)
+    line = _error(proc, EXIT_MISSING_FILE)
+    assert "pipe.db" in line
+    assert "not a regular file" in line
+    for read_only in (True, False):
+        with pytest.raises(rm.RegistryFileError, match="not a regular file") as info:
+            rm.store.Registry(fifo, read_only=read_only, timeout=0.1)
+        assert info.value.filename == str(fifo)
+    with pytest.raises(rm.RegistryFileError, match="not a regular file"):
+        rm.store.Registry("/dev/null")
 
 
 @needs_file_modes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -331,6 +332,69 @@ def test_writer_refuses_what_no_reader_takes(tmp_path: Path) -> None:
     assert not (tmp_path / "firms.csv").exists()
 
 
+def _nested_program(depth: int) -> rm.Program:
+    rule: rm.rules.Rule = rm.rules.MaxEmployees(limit=5)
+    for _ in range(depth):
+        rule = ~rule
+    return rm.Program(id="P1", name_ko="시범", name_en="Pilot", axis="R&D",
+                      start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31), funding="city",
+                      rules=[rule])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_rules_nested_past_the_json_depth_are_refused_when_written(tmp_path: Path,
+                                                                   suffix: str) -> None:
+    deepest = _nested_program(rm.io.MAX_JSON_DEPTH - 2)  # the list, then one dict per rule
+    path = rm.io.write_programs([deepest], tmp_path / f"ok{suffix}")
+    assert rm.io.load_programs(path)["P1"] == deepest
+    with pytest.raises(rm.ValidationError, match="nested at most"):
+        rm.io.write_programs([_nested_program(rm.io.MAX_JSON_DEPTH - 1)],
+                             tmp_path / f"deep{suffix}")
+    assert not (tmp_path / f"deep{suffix}").exists()
+
+
+def test_a_json_lines_record_over_the_line_limit_is_refused_when_written(tmp_path: Path) -> None:
+    firm = _firm(participations=[("BS24-05", dt.date(2000, 1, 1) + dt.timedelta(days=i))
+                                 for i in range(100_000)])  # ~2.2 million characters
+    with pytest.raises(rm.ValidationError, match="at most 2,000,000"):
+        rm.io.write_firms([firm], tmp_path / "firms.jsonl")
+    assert not (tmp_path / "firms.jsonl").exists()
+    with pytest.raises(rm.ValidationError, match="100,000"):  # one CSV cell, as before
+        rm.io.write_firms([firm], tmp_path / "firms.csv")
+
+
+@pytest.mark.parametrize(("name", "encoding", "suffix"), [
+    ("※ Busan ★", "cp949", ".csv"),  # CP949 without Hangul: the loaders cannot tell it
+    ("漢字", "cp949", ".csv"),
+    ("사상", "utf-16", ".csv"), ("사상", "euc-kr", ".csv"), ("Busan", "latin-1", ".csv"),
+    ("사상", "cp949", ".jsonl"),  # JSON lines are read as UTF-8 only
+    ("사상", "utf-16", ".jsonl"),
+])
+def test_writers_take_only_encodings_the_loaders_read_back(tmp_path: Path, name: str,
+                                                            encoding: str, suffix: str) -> None:
+    path = tmp_path / f"firms{suffix}"
+    with pytest.raises(rm.ValidationError, match=r"encoding|CP949"):
+        rm.io.write_firms([_firm(name=name)], path, encoding=encoding)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("사상 ※", "cp949"), ("Busan", "cp949"),
+                                                ("※", "utf-8"), ("※", "UTF8")])
+def test_what_the_writers_encode_the_loaders_read(tmp_path: Path, name: str,
+                                                   encoding: str) -> None:
+    path = rm.io.write_firms([_firm(name=name)], tmp_path / "firms.csv", encoding=encoding)
+    assert rm.io.load_firms(path)["F1"].name == name
+
+
+def test_a_hub_of_long_texts_is_read_back(tmp_path: Path) -> None:
+    text = "\x01" * LIMIT  # written \u0001: six bytes a character, 600 KB a field
+    hub = rm.SupportCenter(name_ko=text, name_en=text, description=text)
+    pop = rm.Population(firms=rm.FirmTable.from_firms([_firm()]), hub=hub)
+    folder = rm.io.write_population(pop, tmp_path / "pop")
+    assert (folder / "hub.json").stat().st_size > 1_500_000  # the largest hub a file holds
+    assert rm.io.load_population(folder).hub == hub
+
+
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow,
                                                    HealthCheck.data_too_large])
 @given(st.integers(LIMIT - 3, LIMIT), st.sampled_from(["a", "부", "=", "'", "\"", ",", "\n"]),
@@ -464,6 +528,19 @@ def test_report_files_honour_the_umask(study: Any, tmp_path: Path, mask: int,
     assert {stat.S_IMODE(p.stat().st_mode) for p in paths.values()} == {mode}
 
 
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_saved_models_and_figures_honour_the_umask(study: Any, model: Path, tmp_path: Path,
+                                                   mask: int, mode: int) -> None:
+    pytest.importorskip("matplotlib")
+    mm = rm.Matchmaker.load(model)
+    with _umask(mask):
+        saved = mm.save(tmp_path / "model.npz")
+        paths = study.write(tmp_path / "report", figures=True)
+    figures = [p for p in paths.values() if Path(p).suffix == ".png"]
+    assert figures
+    assert {stat.S_IMODE(Path(p).stat().st_mode) for p in [saved, *figures]} == {mode}
+
+
 @pytest.mark.parametrize("fail_at", ["write", "fsync", "replace"])
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: str) -> None:
@@ -553,6 +630,30 @@ def test_node_link_json_refuses_non_json_constants(tmp_path: Path) -> None:
     path.write_text('{"nodes": [{"id": 1, "w": NaN}], "edges": []}', encoding="utf-8")
     with pytest.raises(rm.DataError, match="NaN is not a JSON value"):
         rm.io.read_node_link(path)
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" + "0" * 400 + ".0"])
+def test_node_link_json_refuses_numbers_that_overflow(tmp_path: Path, number: str) -> None:
+    path = tmp_path / "g.json"
+    path.write_text('{"nodes": [{"id": 1, "w": ' + number + '}], "edges": []}',
+                    encoding="utf-8")
+    with pytest.raises(rm.DataError, match="not a finite number"):
+        rm.io.read_node_link(path)
+
+
+def test_reading_a_csv_leaves_the_process_field_size_limit_alone(tmp_path: Path) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"{HEADER}\nF1,{'a' * 200_000},MOLD,3,JUNG\nF2,b,MOLD,3,JUNG\n",
+                    encoding="utf-8")
+    before = csv.field_size_limit(1000)  # a caller's own, lower limit
+    try:
+        with pytest.raises(rm.DataError) as info:
+            rm.io.load_firms(path, errors="collect")
+        assert csv.field_size_limit() == 1000  # restored after the read
+        assert [(p.row, p.field) for p in info.value.problems] == [(1, "name")]
+        assert "200,000" in info.value.problems[0].message  # still read whole, then refused
+    finally:
+        csv.field_size_limit(before)
 
 
 def test_an_empty_header_cell_is_named_by_its_position(tmp_path: Path) -> None:

@@ -201,7 +201,9 @@ _CHILD = textwrap.dedent("""
             mm.recommend_all(mm.firm_ids_[:40], k=5, kinds=("firm", "institute"))
             out = {{"outcome": "loaded", "message": ""}}
         except BaseException as err:
-            out = {{"outcome": type(err).__name__, "message": str(err)[:2000]}}
+            # the path left out: a case's file is named after it, and so may name the member
+            message = str(err).replace(case["path"], "<model>")
+            out = {{"outcome": type(err).__name__, "message": message[:2000]}}
         finally:
             os.environ.clear()
             os.environ.update(saved)
@@ -384,6 +386,7 @@ CASES: list[Case] = [
     ("block_size text", "params.block_size", _params(block_size="big")),
     ("block_size float", "params.block_size", _params(block_size=2.5)),
     ("block_size huge", "params.block_size", _params(block_size=10**12)),
+    ("block_size 2**20", "params.block_size", _params(block_size=2**20)),
     ("use_numba text", "params.use_numba", _params(use_numba="yes")),
     ("n_jobs zero", "params.n_jobs", _params(n_jobs=0)),
     ("n_jobs list", "params.n_jobs", _params(n_jobs=[1])),
@@ -458,6 +461,35 @@ def _special_cases(folder: Path, body: dict[str, Any], members: Members
     case("zip bomb: consistent huge table", "table.ids",
          _archive(body, {k: v for k, v in members.items() if k != "table.ids"}, extra=[bomb],
                   checksum=False))
+    # a member just under the global limit, inconsistent with the rest: the dimension it
+    # would bind is fixed by the header's record of it, or (in a file saved without that
+    # record) by the index pointer over it, read first, or bounded by the other dimensions
+    size = (_GIB - (64 << 20)) // 4
+    head = _npy_header((size,), "<i4")
+    bomb = _zeros_bomb("table.mem_codes.npy", len(head) + 4 * size, head=head)
+    no_codes = {k: v for k, v in members.items() if k != "table.mem_codes"}
+    case("zip bomb: table.mem_codes under the limit", "table.mem_codes",
+         _archive(body, no_codes, extra=[bomb], checksum=False))
+    legacy = {k: v for k, v in body.items() if k != "dims"}
+    case("zip bomb: table.mem_codes under the limit, no recorded dims", "table.mem_codes",
+         _archive(legacy, no_codes, extra=[bomb], checksum=False))
+    indptr = _array(members, "table.mem_indptr")
+    indptr[-1] = size
+    bounded = {**no_codes, "table.mem_indptr": _npy(indptr)}
+    case("zip bomb: table.mem_codes and its index pointer agree, no recorded dims",
+         "table.mem_indptr", _archive(legacy, bounded, extra=[bomb], checksum=False))
+    dims = json.loads(json.dumps(body))
+    dims.setdefault("dims", {})["n_mem"] = size
+    case("zip bomb: table.mem_codes and the recorded dims agree", "header dims",
+         _archive(dims, no_codes, extra=[bomb], checksum=False))
+    head = _npy_header((300,), "<U800000")
+    bomb = _zeros_bomb("table.names.npy", len(head) + 300 * 800_000 * 4, head=head)
+    case("zip bomb: table.names 800000 characters wide", "table.names",
+         _archive(body, {k: v for k, v in members.items() if k != "table.names"},
+                  extra=[bomb], checksum=False))
+    # a zip directory of a million empty entries (93 MB), refused before zipfile parses it
+    case("a million zip entries", "zip directory",
+         _many_entries(_archive(body, members), 1_000_000))
     # files that are not model files
     case("/dev/zero", "not a regular file", path="/dev/zero")
     fifo = folder / "fifo.npz"
@@ -511,6 +543,24 @@ def _special_cases(folder: Path, body: dict[str, Any], members: Members
     return out
 
 
+def _many_entries(sealed: bytes, count: int) -> bytes:
+    """``sealed`` with ``count`` empty entries added to its zip, then sealed again."""
+    zipped = sealed[:-(len(_SEAL) + 64)]
+    end = len(zipped) - 22
+    entries, size, offset = struct.unpack("<10xH2I2x", zipped[end:])
+    local, central = bytearray(zipped[:offset]), bytearray(zipped[offset:offset + size])
+    crc = zlib.crc32(b"")
+    for i in range(count):
+        raw = b"e%07d" % i
+        central += struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 0, 0, 33, crc,
+                               0, 0, len(raw), 0, 0, 0, 0, 0, len(local)) + raw
+        local += struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 33, crc, 0, 0,
+                             len(raw), 0) + raw
+    n = min(entries + count, 0xFFFF)
+    tail = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, n, n, len(central), len(local), 0)
+    return _seal(bytes(local + central + tail))
+
+
 def _npy_header(shape: tuple[int, ...], dtype: str) -> bytes:
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(
@@ -519,7 +569,8 @@ def _npy_header(shape: tuple[int, ...], dtype: str) -> bytes:
 
 
 # cases that must load: the controls
-_CONTROLS = ("valid model", "signed, loaded with its key", "signed, its key in the environment")
+_CONTROLS = ("valid model", "signed, loaded with its key", "signed, its key in the environment",
+             "valid model saved without recorded dims")
 
 
 @pytest.fixture(scope="module")
@@ -544,6 +595,12 @@ def outcomes(base: tuple[dict[str, Any], Members], tmp_path_factory: pytest.Temp
                "kwargs": {"key": _KEY}, "env": {}},
               {"name": "signed, its key in the environment", "path": signed, "kwargs": {},
                "env": {"ROOTMATCH_MODEL_KEY": _KEY}}]
+    assert set(body["dims"]) == {"n", "n_mem", "n_part", "n_sample", "n_units", "nnz_B_",
+                                 "nnz_A_", "nnz_inst_links_", "nnz_P_"}
+    legacy = _write(folder, "legacy", _archive({k: v for k, v in body.items() if k != "dims"},
+                                               members))
+    cases.append({"name": "valid model saved without recorded dims", "path": legacy,
+                  "kwargs": {}, "env": {}})
     return run_cases(cases)
 
 
@@ -553,6 +610,13 @@ def _special_names() -> list[tuple[str, str]]:
         ("zip bomb: unknown member", "bomb"), ("zip bomb: X_ declares a huge shape", "X_"),
         ("zip bomb: zip directory lies about X_", "X_"),
         ("zip bomb: consistent huge table", "table.ids"),
+        ("zip bomb: table.mem_codes under the limit", "table.mem_codes"),
+        ("zip bomb: table.mem_codes under the limit, no recorded dims", "table.mem_codes"),
+        ("zip bomb: table.mem_codes and its index pointer agree, no recorded dims",
+         "table.mem_indptr"),
+        ("zip bomb: table.mem_codes and the recorded dims agree", "header dims"),
+        ("zip bomb: table.names 800000 characters wide", "table.names"),
+        ("a million zip entries", "zip directory"),
         ("/dev/zero", "not a regular file"), ("FIFO", "not a regular file"),
         ("a directory", "not a regular file"), ("over the size limit", "over the limit"),
         ("huge header", "__meta__"), ("nested header (100000 levels)", "header"),
@@ -579,6 +643,7 @@ def test_crafted_model_is_refused_naming_the_member(outcomes: dict[str, dict[str
     got = outcomes[case]
     assert got["outcome"] == "ModelFormatError", got
     assert member in got["message"], got
+    assert "MemoryError" not in got["message"], got
 
 
 @pytest.mark.parametrize("case", _CONTROLS)
@@ -625,8 +690,16 @@ def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
     # index arrays (what the loader once trusted) twice as often as the others
     indexes = [m for m in sorted(members) if m.endswith(("indices", "indptr", "_cols_"))]
     name = draw(st.sampled_from(sorted(members) + indexes), label="member")
-    how = draw(st.sampled_from(["byte", "value", "value", "shape", "dtype", "container"]),
-               label="how")
+    how = draw(st.sampled_from(["byte", "value", "value", "shape", "dtype", "container",
+                                "param"]), label="how")
+    if how == "param":  # a header parameter, re-checksummed like any member
+        param = draw(st.sampled_from(_PARAM_NAMES), label="param")
+        return param, how, draw(st.one_of(
+            st.sampled_from([None, True, "x", [], {}, 0.5, 1e308, -1e308]),
+            st.integers(-2, 2**64), st.sampled_from([1, 2**14, 2**14 + 1, 2**20, 2**24]),
+            st.lists(st.floats(0, 1e300), min_size=6, max_size=6),
+            st.dictionaries(st.sampled_from(["embedding", "proximity", "geo", "evil"]),
+                            st.floats(-1e300, 1e300), max_size=3)), label="value")
     if how == "container":  # any byte of the zip (headers, directory, deflate streams)
         return name, how, (draw(st.integers(0, 10**7)), draw(st.integers(1, 255)))
     if how == "byte":
@@ -641,9 +714,13 @@ def _mutation(draw: st.DrawFn, members: Members) -> tuple[str, str, Any]:
                                             "<U3", ">f8", ">i8"]))
 
 
+_PARAM_NAMES = ["weights", "institute_weights", "program_weights", "feature_weights", "holdout",
+                "n_negatives", "block_size", "use_numba", "n_jobs", "blend"]
+
+
 def _mutate(members: Members, name: str, how: str, arg: Any) -> Members:
     out = dict(members)
-    if how == "container":
+    if how in ("container", "param"):
         return out
     if how == "byte":
         raw = bytearray(out[name])
@@ -672,6 +749,9 @@ def check_mutation(body: dict[str, Any], members: Members, folder: Path, name: s
     """Load one mutated model: it must raise ModelFormatError or work."""
     mutated = _mutate(members, name, how, arg)
     flip = arg if how == "container" else None
+    if how == "param":
+        body = json.loads(json.dumps(body))
+        body["meta"]["params"][name] = arg
     try:  # re-checksummed and re-sealed: only validation can refuse it
         blob = _archive(body, mutated, flip=flip)
     except Exception:  # an .npy header the attacker mangled: keep the stale checksum
@@ -724,3 +804,34 @@ def test_random_mutations_give_a_working_model_or_model_format_error(
     report = f"exit {proc.returncode} after mutation {last}:\n{proc.stderr[-3000:]}"
     assert proc.returncode == 0, report
     assert proc.stdout.rstrip().endswith("done"), report
+
+
+def test_block_size_is_bounded_where_it_is_set_and_sizes_no_more_than_the_rows(
+        base: tuple[dict[str, Any], Members], tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    path.write_bytes(_archive(*base))
+    mm = rm.Matchmaker.load(path)
+    expected = mm.recommend_all(mm.firm_ids_[:3], k=5)
+    mm.set_params(block_size=1 << 14)  # the largest: its tile holds 3 rows here, not 16384
+    got = mm.recommend_all(mm.firm_ids_[:3], k=5)
+    assert (got[0] == expected[0]).all()
+    mm.save(tmp_path / "largest.npz")
+    assert rm.Matchmaker.load(tmp_path / "largest.npz").block_size == 1 << 14
+    for bad in (0, -1, 1 << 20, 2.5, True, "256"):
+        mm.set_params(block_size=bad)
+        with pytest.raises(rm.ValidationError, match="block_size"):
+            mm.recommend_all(mm.firm_ids_[:3], k=5)
+    pop = rm.synth.generate_population(60, seed=2)
+    net = rm.SupportNetwork.from_population(pop, hub=True)
+    with pytest.raises(rm.ValidationError, match="block_size"):
+        rm.Matchmaker(block_size=1 << 20, use_numba=False).fit(net)
+
+
+@pytest.mark.parametrize("params", [{"n_jobs": 5000}, {"n_jobs": 0}, {"n_negatives": 0},
+                                    {"use_numba": "yes"}, {"blend": "magic"},
+                                    {"holdout": 1.5}, {"block_size": 1 << 20}])
+def test_fit_refuses_parameters_a_saved_model_could_not_hold(params: dict[str, Any]) -> None:
+    pop = rm.synth.generate_population(40, seed=3)
+    net = rm.SupportNetwork.from_population(pop, hub=True)
+    with pytest.raises(rm.ValidationError, match=next(iter(params))):
+        rm.Matchmaker(random_state=0, **{"use_numba": False, **params}).fit(net)

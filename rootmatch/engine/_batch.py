@@ -18,10 +18,29 @@ from rootmatch.base.exceptions import ValidationError
 from rootmatch.engine import _topk
 from rootmatch.engine._scoring import PARTNERS, partner_term_rows
 
-__all__ = ["BatchRecommender"]
+__all__ = ["MAX_BLOCK_SIZE", "BatchRecommender", "check_block_size"]
 
 _BLOCK_ROWS = 256  # query rows per tile
+#: Largest ``block_size`` accepted: a worker's tile is at most that many rows by the shard.
+MAX_BLOCK_SIZE = 1 << 14
 _SHARD_COLS = 4096  # candidate columns per tile: a 256 × 4096 float32 tile stays in cache
+
+
+def check_block_size(value: object) -> int | None:
+    """``value`` as a ``block_size``: ``None`` or an int in ``[1, MAX_BLOCK_SIZE]``.
+
+    Raises
+    ------
+    ValidationError
+        On any other value.
+    """
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or not 1 <= int(value) <= MAX_BLOCK_SIZE):
+        raise ValidationError(f"block_size must be None or an int in [1, {MAX_BLOCK_SIZE}], "
+                              f"got {value!r}", field="block_size", value=value)
+    return int(value)
 
 
 def _by_column(rows: list, cols: list, vals: list | None) -> tuple:  # type: ignore[type-arg]
@@ -71,7 +90,7 @@ class BatchRecommender:
         all_rank = np.concatenate([self.id_rank_, n + np.arange(n_inst)]).astype(np.int64)
         out_idx = np.full((rows.size, k), -1, np.int64)
         out_val = np.full((rows.size, k), -np.inf, np.float32)
-        block = self.block_size or _BLOCK_ROWS
+        block = check_block_size(self.block_size) or _BLOCK_ROWS
         shard = _SHARD_COLS
         w_p = np.float32(self._w[PARTNERS])
         sample = self.sample_cols_
@@ -85,7 +104,8 @@ class BatchRecommender:
             idx, val = _topk.empty_topk(b, k)
             if "firm" in kinds:
                 if getattr(local, "buf", None) is None:
-                    local.buf = np.empty(block * min(shard, max(n, 1)), np.float32)
+                    rows_per_tile = min(block, max(rows.size, 1))
+                    local.buf = np.empty(rows_per_tile * min(shard, max(n, 1)), np.float32)
                 idx, val = self._firm_block_topk(blk, idx, val, local.buf, shard, K_sample_T,
                                                  w_p, exclude_existing=exclude_existing,
                                                  cand=cand)

@@ -58,7 +58,8 @@ def save_model(mm: Any, path: Any, *, key: str | bytes | None) -> Any:
         "has_hub": mm.has_hub_,
         "vectorizer": vec_state,
     }
-    return save_archive(path, arrays, meta, format_name=FORMAT, version=VERSION, key=key)
+    return save_archive(path, arrays, meta, format_name=FORMAT, version=VERSION, key=key,
+                        schema=model_schema)
 
 
 def load_model(cls: type, path: Any, *, key: str | bytes | None, max_bytes: int | None) -> Any:

@@ -8,16 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from rootmatch.base.exceptions import ModelFormatError
+from rootmatch.base.exceptions import ModelFormatError, ValidationError
 from rootmatch.domain.table import SCALAR_COLUMNS
 from rootmatch.domain.taxonomy import RootTechnology
+from rootmatch.engine._batch import MAX_BLOCK_SIZE
 from rootmatch.engine._members import Member
 from rootmatch.engine._scoring import COMPONENTS
 from rootmatch.engine.institutes import INSTITUTE_COMPONENTS
 from rootmatch.engine.programs import PROGRAM_COMPONENTS
 
-__all__ = ["FORMAT", "MODEL_ARRAYS", "SPARSE_ARRAYS", "TABLE_ARRAYS", "TABLE_VOCABS", "VERSION",
-           "model_schema"]
+__all__ = ["FORMAT", "MODEL_ARRAYS", "SCALAR_PARAMS", "SPARSE_ARRAYS", "TABLE_ARRAYS",
+           "TABLE_VOCABS", "VERSION", "check_scalar_params", "model_schema"]
 
 MODEL_ARRAYS = ("X_", "Xi_", "Xp_", "bw_", "dF_", "inst_prox_", "enrolled_", "sample_cols_",
                  "L_geo_", "L_tech_", "_w", "_wi", "_wp", "calibration_")
@@ -40,13 +41,29 @@ _PARAM_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "feature_weights": (lambda v: v is None or _is_weight_map(v), "null or a map"),
     "holdout": (lambda v: _is_number(v) and 0 < v < 1, "a number in (0, 1)"),
     "n_negatives": (lambda v: _is_int(v) and v >= 1, "an int >= 1"),
-    "block_size": (lambda v: v is None or (_is_int(v) and 1 <= v <= 1 << 24),
-                   "null or an int in [1, 2**24]"),
+    "block_size": (lambda v: v is None or (_is_int(v) and 1 <= v <= MAX_BLOCK_SIZE),
+                   f"null or an int in [1, {MAX_BLOCK_SIZE}]"),
     "use_numba": (lambda v: v is None or isinstance(v, bool), "null or a bool"),
     "n_jobs": (lambda v: v is None or (_is_int(v) and 1 <= v <= 4096),
                "null or an int in [1, 4096]"),
     "blend": (lambda v: v in ("listwise", "logistic"), "'listwise' or 'logistic'"),
 }
+
+
+#: The scalar parameters :func:`check_scalar_params` checks at fit as the loader does.
+SCALAR_PARAMS = ("holdout", "n_negatives", "block_size", "use_numba", "n_jobs", "blend")
+
+
+def check_scalar_params(params: Mapping[str, Any]) -> None:
+    """Refuse, as :class:`ValidationError`, a scalar parameter a saved model could not hold:
+    a model that fits then saves and loads."""
+    for name in SCALAR_PARAMS:
+        value = params[name]
+        plain = value.item() if isinstance(value, np.generic) else value
+        ok, what = _PARAM_CHECKS[name]
+        if not ok(plain):
+            raise ValidationError(f"{name} must be {what}, got {value!r}", field=name,
+                                  value=value)
 
 
 def _is_int(v: Any) -> bool:
@@ -142,12 +159,18 @@ def _check_vectorizer_meta(vec: Any, fail: Callable[[str, str], None]) -> None:
         fail("vectorizer.fitted.__object_arrays__", "may only name feature_names_out_")
 
 
-def model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str, int]]:
-    """Every array of a saved model: dtype, shape in the header's dimensions, value range.
+def model_schema(meta: Mapping[str, Any]
+                 ) -> tuple[dict[str, Member], dict[str, int], dict[str, tuple[int | str, ...]]]:
+    """Every array of a saved model: dtype, shape in the header's dimensions, value range,
+    and the bounds of the dimensions the header does not give.
 
     Dimensions the header gives: ``n_inst`` institutes, ``n_prog`` programs, ``n_bcols``
     affiliation columns, ``d`` profile features and the vocabularies' sizes; the others
-    (``n`` firms, each matrix's entry count, ...) are bound by the first member that has them.
+    (``n`` firms, each matrix's entry count, ...) are recorded in the header by
+    :meth:`Matchmaker.save`, or, in files without that record, bound by the first member that
+    has them (an entry count by its index pointer, read first). Each entry count is at most
+    its matrix's size, ``n_mem`` at most one of each membership per firm, ``n_sample`` and
+    ``n_units`` (locations) at most ``n``.
     """
     _check_model_meta(meta)
     vocab = meta["table_vocab"]
@@ -187,19 +210,22 @@ def model_schema(meta: Mapping[str, Any]) -> tuple[dict[str, Member], dict[str, 
         "_wp": Member(real, (len(PROGRAM_COMPONENTS),), finite=True, low=0),
         "calibration_": Member(real, (4,), finite=True),
     })
+    bounds: dict[str, tuple[int | str, ...]] = {
+        "n_mem": ("n", "n_mem_vocab"), "n_sample": ("n",), "n_units": ("n",)}
     for name, cols in SPARSE_ARRAYS.items():
-        members.update({
+        members.update({  # the index pointer first: it gives the entry count
+            f"{name}.indptr": Member(index, ("n+1",), indptr=f"nnz_{name}"),
             f"{name}.data": Member(real, (f"nnz_{name}",), finite=True, low=0),
             f"{name}.indices": Member(index, (f"nnz_{name}",), low=0, high=cols),
-            f"{name}.indptr": Member(index, ("n+1",), indptr=f"nnz_{name}"),
             f"{name}.shape": Member(("i8",), (2,), equals=("n", cols)),
         })
+        bounds[f"nnz_{name}"] = ("n", cols)
     members.update({
         "vectorizer.numeric_mean_": Member(("f8",), (4,), finite=True),
         "vectorizer.numeric_scale_": Member(("f8",), (4,), finite=True, low=1e-12),
         "vectorizer.feature_names_out_": Member(("U",), ("d",)),
     })
-    return members, dims
+    return members, dims, bounds
 
 
 # each saved sparse matrix and the dimension of its columns (its rows are the firms)

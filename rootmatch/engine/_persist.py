@@ -20,12 +20,15 @@ and with a key set, an unsigned model is refused.
 
 Whatever the seal, loading never trusts the file. It reads regular files only, of at most
 :data:`DEFAULT_MAX_BYTES` (``max_bytes=`` or the environment variable :data:`MAX_BYTES_ENV`
-override it); it refuses any member the caller's schema does not name, reads each member's
-``.npy`` header and its zip directory entry before its data, and refuses a member whose
-declared dtype or shape does not fit the schema or whose entry does not match its header, or
-when all members together would decompress to more than the limit; data is read with a
-bounded reader. Then every array's values are checked against the schema (finite, in range,
-index pointers monotone), before any of them is used. Every refusal is a
+override it); it refuses a zip directory of more entries or bytes than a model has (from the
+end record, before the directory is parsed); it refuses any member the caller's schema does
+not name, reads each member's ``.npy`` header and its zip directory entry before its data, and
+refuses a member whose declared dtype or shape does not fit the schema and the dimensions the
+header records (or, in files saved without that record, those the index pointers give, read
+first), whose entry does not match its header, or when all members together would decompress
+to more than the limit; data is read with a bounded reader. Then every array's values are
+checked against the schema (finite, in range, index pointers monotone), before any of them is
+used. Every refusal is a
 :class:`~rootmatch.exceptions.ModelFormatError` naming the member.
 """
 
@@ -49,7 +52,14 @@ import numpy as np
 from rootmatch.base._atomic import atomic_open
 from rootmatch.base._files import read_regular
 from rootmatch.base.exceptions import ModelFormatError, ValidationError
-from rootmatch.engine._members import Member, SchemaFn, bind_shape, check_values
+from rootmatch.engine._members import (
+    Member,
+    SchemaFn,
+    bind_dim,
+    bind_shape,
+    check_values,
+    free_dims,
+)
 
 __all__ = ["DEFAULT_MAX_BYTES", "KEY_ENV", "MAX_BYTES_ENV", "Member", "load_archive",
            "save_archive"]
@@ -62,6 +72,8 @@ MAX_BYTES_ENV = "ROOTMATCH_MAX_MODEL_BYTES"
 DEFAULT_MAX_BYTES = 1 << 30
 _MAX_HEADER = 64 << 20  # the JSON header (entities, vocabularies, parameters)
 _MAX_DEPTH = 32  # nesting of the JSON header
+_MAX_ENTRIES = 1024  # zip entries: a model has about 60
+_MAX_DIRECTORY = 1 << 20  # the zip's central directory, in bytes: a model's takes a few KB
 
 _META = "__meta__"
 _SEAL_PREFIX = b"rootmatch-sha256:"
@@ -108,7 +120,8 @@ def _seal(fh: io.BufferedRandom, key: bytes | None = None) -> None:
     fh.write(prefix + h.hexdigest().encode("ascii"))  # at the end: read() reached it
 
 
-def _check_seal(data: bytes, path: Path, key: bytes | None) -> None:
+def _check_seal(data: bytes, path: Path, key: bytes | None) -> int:
+    """Check the seal; returns where the zip's end record starts."""
     for prefix in _SEALS:
         size = len(prefix) + 64
         body = len(data) - size
@@ -131,15 +144,17 @@ def _check_seal(data: bytes, path: Path, key: bytes | None) -> None:
             raise ModelFormatError(f"{path}: signature mismatch: the file was altered, or "
                                    "signed with another key")
         raise ModelFormatError(f"{path}: checksum mismatch: the file was altered or truncated")
+    return body - _EOCD_SIZE
 
 
 def _checksum(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
     for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
+        a = np.ascontiguousarray(arrays[name])  # a copy only of a Fortran-ordered array
         h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
-        h.update(a.tobytes())
+        if a.nbytes:
+            h.update(a.reshape(-1).view(np.uint8))  # the bytes themselves, not a copy
     return h.hexdigest()
 
 
@@ -151,18 +166,28 @@ def save_archive(
     format_name: str,
     version: int,
     key: str | bytes | None = None,
+    schema: SchemaFn | None = None,
 ) -> Path:
     """Write ``arrays`` and ``meta`` to ``path`` atomically; returns the path written.
 
     With ``key`` (or the environment variable :data:`KEY_ENV`) the file is sealed with an
-    HMAC-SHA256 under that key instead of a plain SHA-256.
+    HMAC-SHA256 under that key instead of a plain SHA-256. With ``schema``, the arrays are
+    checked against it and the header records every dimension the metadata does not give
+    (``"dims"``), so that a reader refuses any member of another size before reading it.
     """
     path = Path(path)
     secret = _resolve_key(key)
     for name, a in arrays.items():
         if np.asarray(a).dtype.hasobject:
             raise ModelFormatError(f"array {name!r} holds Python objects; refusing to save it")
-    body = {"format": format_name, "version": version, "meta": dict(meta)}
+    body: dict[str, Any] = {"format": format_name, "version": version, "meta": dict(meta)}
+    if schema is not None:
+        members, header_dims, bounds = schema(meta)
+        dims = dict(header_dims)
+        for name, spec in members.items():
+            a = np.asarray(arrays[name])
+            bind_shape(name, spec, a.dtype, a.shape, dims, bounds)
+        body["dims"] = {d: dims[d] for d in free_dims(members, header_dims)}
     body["checksum"] = _checksum(arrays, body)
     header = np.frombuffer(json.dumps(body, ensure_ascii=False).encode("utf-8"), np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -314,10 +339,10 @@ def load_archive(
     limit = _max_bytes(max_bytes)
     secret = _resolve_key(key)
     data = _read_file(path, limit)
-    _check_seal(data, path, secret)
+    end = _check_seal(data, path, secret)
     try:
-        return _load_verified(data, format_name=format_name, version=version, schema=schema,
-                              limit=limit)
+        return _load_verified(data, end, format_name=format_name, version=version,
+                              schema=schema, limit=limit)
     except ModelFormatError as err:
         raise ModelFormatError(f"{path}: {err}") from None
     except Exception as err:  # zip, zlib, .npy header errors: whatever a bad file raises
@@ -325,8 +350,41 @@ def load_archive(
                                f"({type(err).__name__}: {str(err)[:200]})") from None
 
 
-def _load_verified(data: bytes, *, format_name: str, version: int, schema: SchemaFn,
-                   limit: int) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def _check_directory(data: bytes, end: int) -> None:
+    """Refuse, before :mod:`zipfile` parses it, a zip directory no model has: too many
+    entries, too large, or a ZIP64 record (a model under the size limit never needs one).
+    ``end`` is where the end record starts (found by :func:`_check_seal`)."""
+    (_, disk, cd_disk, on_disk, entries, cd_size, cd_offset, _) = struct.unpack(
+        "<4s4H2LH", data[end:end + _EOCD_SIZE])
+    if data[max(end - 20, 0):max(end - 16, 0)] == b"PK\x06\x07" or 0xFFFF in (
+            disk, cd_disk, on_disk, entries) or 0xFFFFFFFF in (cd_size, cd_offset):
+        raise ModelFormatError("zip directory: a ZIP64 record, which no model needs")
+    if entries > _MAX_ENTRIES or on_disk != entries or disk or cd_disk:
+        raise ModelFormatError(f"zip directory: {entries} entries, a model has at most "
+                               f"{_MAX_ENTRIES}")
+    if cd_size > _MAX_DIRECTORY or cd_offset + cd_size != end:
+        raise ModelFormatError(f"zip directory: {cd_size} bytes at {cd_offset}, not a model's "
+                               f"(at most {_MAX_DIRECTORY} bytes, just before its end record)")
+
+
+def _recorded_dims(body: Mapping[str, Any], members: Mapping[str, Member],
+                   header_dims: Mapping[str, int]) -> dict[str, int]:
+    """The dimensions the header records (files saved before the record have none)."""
+    recorded = body.get("dims")
+    if recorded is None:
+        return {}
+    free = free_dims(members, header_dims)
+    if not isinstance(recorded, dict) or set(recorded) != set(free) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for v in recorded.values()):
+        raise ModelFormatError(f"header dims: must map {free} to ints >= 0")
+    return {d: recorded[d] for d in free}  # in schema order, so bounds see their factors
+
+
+def _load_verified(data: bytes, end: int, *, format_name: str, version: int,
+                   schema: SchemaFn, limit: int
+                   ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    _check_directory(data, end)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos: dict[str, zipfile.ZipInfo] = {}
         for info in zf.infolist():
@@ -353,27 +411,39 @@ def _load_verified(data: bytes, *, format_name: str, version: int, schema: Schem
                 f"format version {body.get('version')!r}, this rootmatch reads {version}")
         if not isinstance(body.get("meta"), dict):
             raise ModelFormatError("corrupt header (no metadata)")
-        members, header_dims = schema(body["meta"])
+        members, header_dims, bounds = schema(body["meta"])
         names = set(infos) - {_META}
         if unknown := sorted(names - set(members)):
             raise ModelFormatError(f"member {unknown[0]!r}: unknown to this format")
         if missing := [m for m in members if m not in names]:
             raise ModelFormatError(f"member {missing[0]!r}: missing")
-        # every member's declared dtype and shape, before any data is read
+        # every member's declared dtype and shape, before its data is read; the dimensions
+        # the header records, or else the entry counts of the (small) index pointers, read
+        # first, fix the size of every member that uses them
         dims = dict(header_dims)
+        for dim, size in _recorded_dims(body, members, header_dims).items():
+            bind_dim("header dims", dim, size, dims, bounds)
         opened: dict[str, tuple[Any, np.dtype[Any], tuple[int, ...], bool, int]] = {}
+        early: dict[str, np.ndarray] = {}
         try:
             total = nbytes
             for name, spec in members.items():
                 opened[name] = _open_member(zf, infos[name])
                 _, dtype, shape, _, size = opened[name]
-                bind_shape(name, spec, dtype, shape, dims)
+                bind_shape(name, spec, dtype, shape, dims, bounds)
                 total += size
                 if total > limit:
                     raise ModelFormatError(
                         f"member {name!r}: the arrays would take over {limit} bytes (pass "
                         f"max_bytes= or set {MAX_BYTES_ENV} to read larger models)")
-            arrays = {name: _read_data(name, *opened[name]) for name in members}
+                if spec.indptr is not None and spec.indptr not in dims:
+                    early[name] = a = _read_data(name, *opened[name])
+                    last = int(a[-1]) if a.size else -1
+                    if last < 0:
+                        raise ModelFormatError(f"member {name!r}: not an index pointer")
+                    bind_dim(f"member {name!r}", spec.indptr, last, dims, bounds)
+            arrays = {name: early[name] if name in early else _read_data(name, *opened[name])
+                      for name in members}
         finally:
             for fh, *_ in opened.values():
                 fh.close()

@@ -36,8 +36,9 @@ from rootmatch.base._checks import check_date, check_rng
 from rootmatch.base.exceptions import UnknownEntityError, ValidationError
 from rootmatch.domain.taxonomy import complementarity_matrix
 from rootmatch.engine import _topk
-from rootmatch.engine._batch import BatchRecommender
+from rootmatch.engine._batch import BatchRecommender, check_block_size
 from rootmatch.engine._model_io import load_model, save_model
+from rootmatch.engine._model_schema import check_scalar_params
 from rootmatch.engine._queries import QueryChecks
 from rootmatch.engine._scoring import COMPONENTS, augmented_factors, row_plan, tech_vectors
 from rootmatch.engine.calibration import Calibrated
@@ -56,6 +57,12 @@ def _normalize_rows(M: NDArray[np.floating]) -> NDArray[np.float32]:
     norms = np.linalg.norm(M, axis=1, keepdims=True)
     return np.divide(M, norms, out=np.zeros_like(M), where=norms > 0)
 
+
+
+def _check_params(mm: Matchmaker) -> None:
+    """Refuse, before fitting, parameters that cannot be fitted with (or saved and loaded)."""
+    check_block_size(mm.block_size)
+    check_scalar_params(mm.get_params())  # what the loader takes: a fitted model saves, loads
 
 
 class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, Calibrated,
@@ -83,7 +90,8 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         Random non-links sampled per held-out link (for the calibration, and for the
         ``"logistic"`` blend).
     block_size : int, optional
-        Query rows per tile of the batch path; default keeps a tile near 64 MB.
+        Query rows per tile of the batch path (at most 16384; default 256, which keeps a
+        tile near 4 MB).
     use_numba : bool, optional
         Use the compiled selection kernel (default: when numba is installed). Results are
         identical either way.
@@ -163,12 +171,7 @@ class Matchmaker(PartnerModel, InstituteModel, ProgramModel, BatchRecommender, C
         -------
         self : Matchmaker
         """
-        if self.blend not in ("listwise", "logistic"):
-            raise ValidationError(f"blend must be 'listwise' or 'logistic', got {self.blend!r}",
-                                  field="blend", value=self.blend)
-        if not 0.0 < float(self.holdout) < 1.0:
-            raise ValidationError(f"holdout must be in (0, 1), got {self.holdout!r}",
-                                  field="holdout", value=self.holdout)
+        _check_params(self)
         rng = check_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
         table = network.firms

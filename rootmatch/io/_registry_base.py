@@ -7,6 +7,7 @@ import functools
 import math
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +99,17 @@ class _RegistryConnection:
         path = self.path
         if path.is_dir():
             raise RegistryFileError(errno.EISDIR, "a folder, not a registry file", str(path))
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as err:
+            raise RegistryFileError(err.errno or errno.EACCES, f"cannot reach the registry "
+                                    f"({err.strerror})", str(path)) from None
+        if mode is not None and not stat.S_ISREG(mode):
+            # a FIFO would block SQLite's open forever, a device would be read or written
+            raise RegistryFileError(errno.EINVAL, "not a regular file (a FIFO, a device or a "
+                                    "socket), not a registry file", str(path))
         if self.read_only:
             if not path.exists():
                 raise RegistryFileError(errno.ENOENT, "no registry at this path", str(path))

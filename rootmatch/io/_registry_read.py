@@ -128,6 +128,7 @@ class _RegistryReader(_RegistryConnection):
             raise self._cell_error("participations", f"firm_id {fid!r} pos {pos}", column,
                                    value, err) from err
 
+    @_reading
     def load_firms(self) -> FirmTable:
         """Every firm, in the order they were added (built column by column).
 

@@ -29,14 +29,22 @@ __all__ = [
 ]
 
 
+def _next_record(reader: Any, *default: Any) -> Any:
+    """The reader's next record, read taking any field a file within MAX_FILE_BYTES holds
+    (a cell over MAX_CELL is then a problem of its row, and reading goes on). The limit is
+    process-wide: it is raised for this read only, and restored after it."""
+    before = csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    try:
+        return next(reader, *default)
+    finally:
+        csv.field_size_limit(before)
+
+
 def _csv_records(text: str, file: str, out: _Collector
                  ) -> tuple[list[str], Iterator[tuple[int, int, dict[str, str]]]]:
-    # a reader takes any field a file within MAX_FILE_BYTES holds (only raised, never
-    # lowered); a cell over MAX_CELL is then a problem of its row, and reading goes on
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(_stdio.StringIO(text, newline=""), strict=False)
     try:
-        header_cells = next(reader, None)
+        header_cells = _next_record(reader, None)
     except csv.Error as err:
         out.add(Problem(file=file, row=0, field=None, value=None, line=1,
                         message=f"the header is not valid CSV: {err}"))
@@ -51,7 +59,7 @@ def _csv_records(text: str, file: str, out: _Collector
             row += 1
             line = last_line + 1
             try:
-                cells = next(reader)
+                cells = _next_record(reader)
             except StopIteration:
                 return
             except csv.Error as err:

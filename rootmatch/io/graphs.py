@@ -312,6 +312,14 @@ def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number, refused when it overflows a float (``1e400`` would read as ``inf``)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is not a finite number")
+    return value
+
+
 def _fail(file: str, field: str | None, value: object, message: str) -> DataError:
     return _data_error([Problem(file=file, row=None, field=field, value=value,
                                 message=message)])
@@ -340,7 +348,8 @@ def read_node_link(path: PathLike) -> nx.Graph:
 
     file = str(path)
     try:
-        data = json.loads(_read_graph_file(file).decode("utf-8-sig"), parse_constant=_not_json)
+        data = json.loads(_read_graph_file(file).decode("utf-8-sig"), parse_constant=_not_json,
+                          parse_float=_finite_float)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         raise _fail(file, None, None, f"not JSON: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) \

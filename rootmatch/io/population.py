@@ -27,7 +27,7 @@ from rootmatch.io._cells import (
     _bad_value,
     _Col,
 )
-from rootmatch.io._limits import MAX_LINE, Errors, Labels, PathLike
+from rootmatch.io._limits import MAX_FILE_BYTES, Errors, Labels, PathLike
 from rootmatch.io._problems import Problem, _Collector, _RefusedFileError
 from rootmatch.io._rows import _load_entities
 from rootmatch.io.loaders import _load_pairs
@@ -115,8 +115,10 @@ def _find(directory: Path, kind: str) -> Path | None:
 def _load_hub(path: Path, out: _Collector) -> SupportCenter:
     file = str(path)
     try:
-        data = json.loads(read_regular(path, MAX_LINE, error=_RefusedFileError, what="hub file")
-                          .decode("utf-8-sig"))
+        # the limit of every file a loader reads: a hub of texts within the cell limit is
+        # far smaller, so whatever write_population writes is read back
+        data = json.loads(read_regular(path, MAX_FILE_BYTES, error=_RefusedFileError,
+                                       what="hub file").decode("utf-8-sig"))
         bad = _bad_value(data)
         if bad is not None:
             raise ValueError(f"expected {bad}")

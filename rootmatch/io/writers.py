@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 
 from rootmatch.base._atomic import atomic_write
 from rootmatch.base._csv import csv_text
-from rootmatch.base.exceptions import ValidationError
+from rootmatch.base.exceptions import DataError, ValidationError
 from rootmatch.domain.entities import Firm, Institute
 from rootmatch.domain.program import Program
 from rootmatch.domain.records import firm_record as _firm_record
@@ -19,9 +20,10 @@ from rootmatch.domain.records import institute_record as _institute_record
 from rootmatch.domain.records import program_record as _program_record
 from rootmatch.domain.records import table_records as _table_records
 from rootmatch.domain.table import FirmTable
-from rootmatch.io._cells import _FIRM_COLUMNS, _INSTITUTE_COLUMNS, _PROGRAM_COLUMNS
-from rootmatch.io._decode import _format_of
-from rootmatch.io._limits import SEPARATOR, Labels, PathLike
+from rootmatch.io._cells import _FIRM_COLUMNS, _INSTITUTE_COLUMNS, _PROGRAM_COLUMNS, _bad_value
+from rootmatch.io._decode import _decode, _format_of
+from rootmatch.io._limits import MAX_FILE_BYTES, MAX_LINE, SEPARATOR, Labels, PathLike
+from rootmatch.io._problems import _Collector
 
 __all__ = [
     "write_collaborations",
@@ -48,27 +50,73 @@ def _csv_cell(value: object) -> Any:
     return value
 
 
+#: The encodings the loaders tell apart, by format: JSON lines are read as UTF-8 only.
+_ENCODINGS = {"csv": ("utf-8", "utf-8-sig", "cp949"), "jsonl": ("utf-8", "utf-8-sig")}
+
+
+def _check_encoding(enc: str, fmt: str) -> str:
+    try:
+        name = codecs.lookup(enc).name
+    except (LookupError, TypeError):
+        raise ValidationError(f"unknown encoding {enc!r}", field="encoding",
+                              value=enc) from None
+    if name not in _ENCODINGS[fmt]:
+        raise ValidationError(
+            f"encoding must be one of {', '.join(_ENCODINGS[fmt])} for {fmt} (what the "
+            f"loaders read back), got {enc!r}", field="encoding", value=enc)
+    return name
+
+
+def _check_readable(path: Path, fmt: str, columns: Sequence[str],
+                    records: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a value the loaders would refuse: nested too deep, a non-finite number, ..."""
+    for row, rec in enumerate(records, start=1):
+        for column in columns if fmt == "csv" else rec:
+            why = _bad_value(rec[column])
+            if why is not None:
+                raise ValidationError(f"{path}: row {row}, {column}: the loaders take {why}",
+                                      field=column, value=row)
+
+
 def _write_records(path: PathLike, columns: Sequence[str], records: Iterable[dict[str, Any]],
                    *, format: str | None, encoding: str | None) -> Path:
     path = Path(path)
     fmt = _format_of(path, format)
+    enc = _check_encoding(encoding or ("utf-8-sig" if fmt == "csv" else "utf-8"), fmt)
+    records = list(records)
+    _check_readable(path, fmt, columns, records)
     if fmt == "csv":
         text = csv_text(columns, ([_csv_cell(rec[c]) for c in columns] for rec in records))
-        enc = encoding or "utf-8-sig"
     else:
         lines = [json.dumps(rec, ensure_ascii=False) for rec in records]
-        text, enc = "".join(line + "\n" for line in lines), encoding or "utf-8"
+        for row, line in enumerate(lines, start=1):
+            if len(line) > MAX_LINE:
+                raise ValidationError(f"{path}: row {row} is a JSON record of {len(line):,} "
+                                      f"characters; the loaders take at most {MAX_LINE:,}",
+                                      field="records", value=row)
+        text = "".join(line + "\n" for line in lines)
     try:
         data = text.encode(enc)
-    except LookupError:
-        raise ValidationError(f"unknown encoding {enc!r}", field="encoding",
-                              value=enc) from None
     except UnicodeEncodeError as err:
         row = text[: err.start].count("\n") + (1 if fmt == "jsonl" else 0)
         raise ValidationError(
             f"{path}: the text of row {row} holds {text[err.start:err.end]!r}, which {enc} "
             "cannot encode; write UTF-8 instead", field="encoding", value=enc,
         ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(f"{path}: {len(data):,} bytes; the loaders read files of at most "
+                              f"{MAX_FILE_BYTES:,}", field="records", value=len(data))
+    if enc == "cp949":  # read back only on evidence: Hangul, and no line that reads as UTF-8
+        try:
+            back = _decode(data, str(path), fmt, None, _Collector("raise"))
+        except DataError as err:
+            back, why = None, str(err)
+        else:
+            why = "it decodes to other text"
+        if back != text:
+            raise ValidationError(
+                f"{path}: written as CP949, the loaders would not read it back ({why}); "
+                "write UTF-8 instead", field="encoding", value=enc)
     return atomic_write(path, data)
 
 
@@ -95,9 +143,10 @@ def write_firms(
         Enum cells as English labels, Korean labels or member names.
     format : {"csv", "jsonl"} or None, default=None
         Overrides the extension.
-    encoding : str or None, default=None
-        CSV: UTF-8 with a byte-order mark unless given (``"cp949"`` for old spreadsheets);
-        JSON lines: UTF-8.
+    encoding : {"utf-8-sig", "utf-8", "cp949"} or None, default=None
+        CSV: UTF-8 with a byte-order mark unless given (``"cp949"`` for old spreadsheets,
+        when the text holds Hangul: the loaders read CP949 only on that evidence); JSON
+        lines: UTF-8. Other encodings are refused: the loaders would not read them back.
 
     Returns
     -------

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import firm_lists, linked_populations
+from strategies import firm_lists, linked_populations, programs, rule_trees
 
 import rootmatch as rm
 
@@ -59,6 +59,42 @@ def test_firms_written_and_read_back_are_identical(firms, labels, fmt) -> None:
         a = rm.io.write_firms(table, d / f"a{suffix}", labels=labels).read_bytes()
         b = rm.io.write_firms(iter(firms), d / f"b{suffix}", labels=labels).read_bytes()
     assert a == b
+
+
+def _depth(value: object) -> int:
+    """Nesting of lists and objects in a JSON value."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def _nest(rule: rm.rules.Rule, depth: int) -> rm.rules.Rule:
+    for _ in range(depth):
+        rule = ~rule
+    return rule
+
+
+# rule trees wrapped in up to 34 negations: around the depth a file's JSON may nest
+_nested_rules = st.builds(_nest, rule_trees(predicates=False, max_leaves=4), st.integers(0, 34))
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(programs(rules=_nested_rules), max_size=3, unique_by=lambda p: p.id),
+       st.sampled_from([".csv", ".jsonl"]), st.sampled_from(["en", "ko", "name"]))
+def test_programs_written_are_read_back_or_refused_when_written(progs, suffix, labels) -> None:
+    with _scratch() as d:
+        path = d / f"programs{suffix}"
+        deep = any(_depth(r.to_dict()) > rm.io.MAX_JSON_DEPTH - 1 for p in progs
+                   for r in p.rules)
+        if deep:
+            with pytest.raises(rm.ValidationError, match="nested at most"):
+                rm.io.write_programs(progs, path, labels=labels)
+            assert not path.exists()
+            return
+        back = rm.io.load_programs(rm.io.write_programs(progs, path, labels=labels))
+    assert list(back.values()) == progs
 
 
 @given(st.text(min_size=1).filter(lambda s: s.strip() and "\x00" not in s),
