@@ -24,7 +24,7 @@ import json, sys
 import numpy as np
 import rootmatch as rm
 from rootmatch.engine.matchmaker import Matchmaker
-from rootmatch import _kernels
+from rootmatch.engine import _kernels
 
 assert rm.__file__.startswith(sys.argv[1]), rm.__file__
 pop = rm.synth.generate_population(150, seed=3)
@@ -146,7 +146,7 @@ def test_disabling_numba_keeps_it_unloaded_and_results_equal() -> None:
     """``ROOTMATCH_DISABLE_NUMBA`` selects the numpy paths: numba is never imported."""
     code = (
         "import sys, numpy as np, rootmatch as rm\n"
-        "from rootmatch import _topk\n"
+        "from rootmatch.engine import _topk\n"
         "pop = rm.synth.generate_population(120, seed=4)\n"
         "mm = rm.Matchmaker(random_state=0).fit(rm.SupportNetwork.from_population(pop))\n"
         "ids, _ = mm.recommend_all(k=4)\n"
